@@ -1,0 +1,279 @@
+import { Type, type Static, type TSchema } from 'typebox';
+
+/**
+ * The event catalogue. Every fact the service records is one of these, named in the past tense,
+ * with a schema version. Released versions are never edited: a change adds a version and an
+ * upcaster (see `upcasters.ts`).
+ */
+function defineEvent<T extends string, V extends number, S extends TSchema>(type: T, schemaVersion: V, data: S) {
+  return { type, schemaVersion, data } as const;
+}
+
+const Nullable = <S extends TSchema>(s: S) => Type.Union([s, Type.Null()]);
+const Sha256 = Type.String({ pattern: '^[0-9a-f]{64}$' });
+const Instant = Type.String({ description: 'ISO-8601 UTC instant' });
+
+// ---- product types and releases -------------------------------------------------------------
+
+export const ProductTypeSeeded = defineEvent('ProductTypeSeeded', 1, Type.Object({
+  productTypeId: Type.Integer(),
+  name: Type.String(),
+  displayName: Type.String(),
+  order: Type.Integer(),
+  description: Type.String(),
+}));
+
+export const ReleaseAdded = defineEvent('ReleaseAdded', 1, Type.Object({
+  releaseId: Type.Integer(),
+  name: Type.String(),
+  displayName: Type.String(),
+  description: Type.String(),
+  indexingColumn: Type.String(),
+  hasMagHats: Type.Boolean(),
+  hasFluxHats: Type.Boolean(),
+  dereddening: Nullable(Type.String()),
+  fluxes: Type.Array(Type.String()),
+  isPublic: Type.Boolean(),
+}));
+
+// ---- users and tokens -----------------------------------------------------------------------
+
+export const UserRegistered = defineEvent('UserRegistered', 1, Type.Object({
+  userId: Type.String(),
+  username: Type.String(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Type.String(),
+  /** A KDF digest (scrypt, with its parameters and salt), never the password. */
+  passwordHash: Type.String(),
+  isAdmin: Type.Boolean(),
+}));
+
+export const UserPasswordChanged = defineEvent('UserPasswordChanged', 1, Type.Object({
+  userId: Type.String(),
+  passwordHash: Type.String(),
+}));
+
+export const UserAdminRoleChanged = defineEvent('UserAdminRoleChanged', 1, Type.Object({
+  userId: Type.String(),
+  isAdmin: Type.Boolean(),
+}));
+
+export const ApiTokenIssued = defineEvent('ApiTokenIssued', 1, Type.Object({
+  userId: Type.String(),
+  tokenId: Type.String(),
+  /** sha256 of the token key; the key itself is shown once and never stored. */
+  tokenHash: Sha256,
+  /** The token this one replaces (revoked by the same command), if any. */
+  replacesTokenId: Nullable(Type.String()),
+}));
+
+export const ApiTokenRevoked = defineEvent('ApiTokenRevoked', 1, Type.Object({
+  userId: Type.String(),
+  tokenId: Type.String(),
+}));
+
+// ---- products -------------------------------------------------------------------------------
+
+export const ProductRegistered = defineEvent('ProductRegistered', 1, Type.Object({
+  productId: Type.Integer(),
+  internalName: Type.String(),
+  displayName: Type.String(),
+  productTypeName: Type.String(),
+  releaseName: Nullable(Type.String()),
+  officialProduct: Type.Boolean(),
+  pzCode: Nullable(Type.String()),
+  description: Nullable(Type.String()),
+  ownerId: Type.String(),
+  /** "Upload", or the name of the pipeline that generates the product. */
+  origin: Type.String(),
+  processId: Nullable(Type.String()),
+  /** Products this one was derived from (provenance). */
+  derivedFrom: Type.Array(Type.Integer()),
+  /** 0 registering, or 3 processing for a pipeline output. */
+  initialStatus: Type.Union([Type.Literal(0), Type.Literal(3)]),
+}));
+
+export const ProductMetadataEdited = defineEvent('ProductMetadataEdited', 1, Type.Object({
+  productId: Type.Integer(),
+  changes: Type.Object({
+    displayName: Type.Optional(Type.String()),
+    description: Type.Optional(Nullable(Type.String())),
+    pzCode: Type.Optional(Nullable(Type.String())),
+    releaseName: Type.Optional(Nullable(Type.String())),
+  }),
+}));
+
+export const ProductDerivationDeclared = defineEvent('ProductDerivationDeclared', 1, Type.Object({
+  productId: Type.Integer(),
+  derivedFrom: Type.Array(Type.Integer()),
+}));
+
+export const ProductFileAttached = defineEvent('ProductFileAttached', 1, Type.Object({
+  productId: Type.Integer(),
+  fileId: Type.Integer(),
+  role: Type.Union([Type.Literal(0), Type.Literal(1), Type.Literal(2)]),
+  name: Type.String(),
+  mimeType: Type.String(),
+  extension: Type.String(),
+  size: Type.Integer({ minimum: 0 }),
+  sha256: Sha256,
+  crc32: Type.Integer({ minimum: 0 }),
+  /** false when only the metadata of an over-limit file is kept (no bytes in the hash store). */
+  stored: Type.Boolean(),
+}));
+
+export const ProductFileRemoved = defineEvent('ProductFileRemoved', 1, Type.Object({
+  productId: Type.Integer(),
+  fileId: Type.Integer(),
+}));
+
+export const TableColumn = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+});
+
+export const ProductContentsRegistered = defineEvent('ProductContentsRegistered', 1, Type.Object({
+  productId: Type.Integer(),
+  fileId: Type.Integer(),
+  format: Type.String(),
+  nRows: Nullable(Type.Integer()),
+  columns: Type.Array(Type.Object({
+    name: Type.String(),
+    type: Type.String(),
+    order: Type.Integer(),
+    ucd: Nullable(Type.String()),
+    alias: Nullable(Type.String()),
+  })),
+  /** Format details shown by main_file_info (CSV delimiter, header, HDF5 dataset path...). */
+  details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),
+}));
+
+export const ProductRegistryFailed = defineEvent('ProductRegistryFailed', 1, Type.Object({
+  productId: Type.Integer(),
+  fileId: Nullable(Type.Integer()),
+  code: Type.String(),
+  reason: Type.String(),
+}));
+
+export const ProductColumnAssociated = defineEvent('ProductColumnAssociated', 1, Type.Object({
+  productId: Type.Integer(),
+  columnName: Type.String(),
+  ucd: Nullable(Type.String()),
+  alias: Nullable(Type.String()),
+}));
+
+export const ProductPublished = defineEvent('ProductPublished', 1, Type.Object({
+  productId: Type.Integer(),
+}));
+
+export const ProductProcessingFailed = defineEvent('ProductProcessingFailed', 1, Type.Object({
+  productId: Type.Integer(),
+  reason: Type.String(),
+}));
+
+export const ProductDeleted = defineEvent('ProductDeleted', 1, Type.Object({
+  productId: Type.Integer(),
+}));
+
+export const ProductMarkedOfficial = defineEvent('ProductMarkedOfficial', 1, Type.Object({
+  productId: Type.Integer(),
+}));
+
+export const ProductOfficialCleared = defineEvent('ProductOfficialCleared', 1, Type.Object({
+  productId: Type.Integer(),
+}));
+
+export const ProductShared = defineEvent('ProductShared', 1, Type.Object({
+  productId: Type.Integer(),
+  shareId: Type.String(),
+  /** sha256 of the share key carried by the link; the key is shown once. */
+  keyHash: Sha256,
+  expiresAt: Nullable(Instant),
+}));
+
+export const ProductShareRevoked = defineEvent('ProductShareRevoked', 1, Type.Object({
+  productId: Type.Integer(),
+  shareId: Type.String(),
+}));
+
+// ---- pipeline runs --------------------------------------------------------------------------
+
+export const PipelineRunRequested = defineEvent('PipelineRunRequested', 1, Type.Object({
+  runId: Type.String(),
+  processId: Type.Integer(),
+  pipeline: Type.String(),
+  pipelineVersion: Type.String(),
+  displayName: Type.String(),
+  usedConfig: Type.Record(Type.String(), Type.Unknown()),
+  inputs: Type.Array(Type.Integer()),
+  releaseName: Nullable(Type.String()),
+  outputProductId: Type.Integer(),
+}));
+
+export const PipelineRunStarted = defineEvent('PipelineRunStarted', 1, Type.Object({
+  runId: Type.String(),
+  worker: Type.String(),
+}));
+
+export const PipelineRunProgressed = defineEvent('PipelineRunProgressed', 1, Type.Object({
+  runId: Type.String(),
+  fraction: Type.Number({ minimum: 0, maximum: 1 }),
+  message: Type.String(),
+}));
+
+export const PipelineRunSucceeded = defineEvent('PipelineRunSucceeded', 1, Type.Object({
+  runId: Type.String(),
+  generatedProductId: Type.Integer(),
+}));
+
+export const PipelineRunFailed = defineEvent('PipelineRunFailed', 1, Type.Object({
+  runId: Type.String(),
+  reason: Type.String(),
+}));
+
+export const PipelineRunStopped = defineEvent('PipelineRunStopped', 1, Type.Object({
+  runId: Type.String(),
+}));
+
+// ---- the catalogue as a whole ---------------------------------------------------------------
+
+export const EVENT_CATALOGUE = [
+  ProductTypeSeeded, ReleaseAdded,
+  UserRegistered, UserPasswordChanged, UserAdminRoleChanged, ApiTokenIssued, ApiTokenRevoked,
+  ProductRegistered, ProductMetadataEdited, ProductDerivationDeclared, ProductFileAttached, ProductFileRemoved,
+  ProductContentsRegistered, ProductRegistryFailed, ProductColumnAssociated, ProductPublished,
+  ProductProcessingFailed, ProductDeleted, ProductMarkedOfficial, ProductOfficialCleared,
+  ProductShared, ProductShareRevoked,
+  PipelineRunRequested, PipelineRunStarted, PipelineRunProgressed, PipelineRunSucceeded, PipelineRunFailed,
+  PipelineRunStopped,
+] as const;
+
+type Catalogue = (typeof EVENT_CATALOGUE)[number];
+export type PzEventType = Catalogue['type'];
+
+/** A domain event: its type name and its data, typed together. */
+export type PzEvent = {
+  [E in Catalogue as E['type']]: { type: E['type']; data: Static<E['data']> };
+}[PzEventType];
+
+export type EventOfType<T extends PzEventType> = Extract<PzEvent, { type: T }>;
+export type EventData<T extends PzEventType> = EventOfType<T>['data'];
+
+export const CURRENT_SCHEMA_VERSION: Record<PzEventType, number> = Object.fromEntries(
+  EVENT_CATALOGUE.map((e) => [e.type, e.schemaVersion]),
+) as Record<PzEventType, number>;
+
+export const isPzEventType = (type: string): type is PzEventType => type in CURRENT_SCHEMA_VERSION;
+
+/** Stream categories (`<category>-<id>`); a category never contains `-`. */
+export const StreamCategory = {
+  product: 'product',
+  user: 'user',
+  release: 'release',
+  productType: 'producttype',
+  run: 'run',
+} as const;
+
+export const streamName = (category: (typeof StreamCategory)[keyof typeof StreamCategory], id: string | number) =>
+  `${category}-${id}`;

@@ -1,0 +1,5 @@
+export * from './result';
+export * from './event-metadata';
+export * from './events';
+export * from './ledger';
+export * from './product-rules';

@@ -1,0 +1,50 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { openDatabase, type Database } from './open-database';
+
+/**
+ * The database backends every storage test runs against: PGlite always, and the real
+ * PostgreSQL server when DATABASE_URL is set (CI sets it). Each call opens an isolated
+ * database: a fresh in-memory PGlite, or a fresh schema on the server that `drop` removes.
+ */
+export interface TestBackend {
+  readonly name: 'pglite' | 'postgres';
+  open(): Promise<TestDatabase>;
+}
+
+export interface TestDatabase extends Database {
+  readonly schema: string | null;
+  /** Closes the handle and removes what the test created. */
+  drop(): Promise<void>;
+}
+
+export function testBackends(env: Readonly<Record<string, string | undefined>> = process.env): TestBackend[] {
+  const backends: TestBackend[] = [{ name: 'pglite', open: openTestPglite }];
+  const url = env.DATABASE_URL;
+  if (url) backends.push({ name: 'postgres', open: () => openTestPostgres(url) });
+  return backends;
+}
+
+async function openTestPglite(): Promise<TestDatabase> {
+  const database = await openDatabase({});
+  return { ...database, schema: null, drop: () => database.close() };
+}
+
+async function openTestPostgres(url: string): Promise<TestDatabase> {
+  const schema = `t_${randomBytes(6).toString('hex')}`;
+  const database = await openDatabase({ url, schema });
+  return {
+    ...database,
+    schema,
+    async drop() {
+      await database.close();
+      const admin = new pg.Client({ connectionString: url });
+      await admin.connect();
+      try {
+        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      } finally {
+        await admin.end();
+      }
+    },
+  };
+}
