@@ -50,6 +50,8 @@ export interface RecordedEvent {
   readonly type: string;
   readonly data: unknown;
   readonly metadata: EventMetadata;
+  /** The event's hash as recorded at append time, where the store keeps it (postgres). */
+  readonly recordedHash?: string;
 }
 
 export interface AppendSuccess {

@@ -1,2 +1,3 @@
-export { openDatabase, type Database, type DatabaseOptions } from './open-database';
+export { openDatabase, quoteIdent, type Database, type DatabaseOptions } from './open-database';
+export { migrate, type Migration } from './migrate';
 export { toBigInt } from './numbers';

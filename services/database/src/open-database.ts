@@ -12,6 +12,8 @@ import pg from 'pg';
 export interface Database {
   readonly kind: 'pglite' | 'postgres';
   readonly kysely: Kysely<object>;
+  /** The schema tables are created in (first on the search path). */
+  readonly schema: string;
   /**
    * Calls `onNotify` on each NOTIFY on `channel` from any process (real server only; on PGlite
    * every writer lives in this process and wakes readers directly). Returns an unsubscribe.
@@ -25,6 +27,8 @@ export interface DatabaseOptions {
   readonly url?: string | null;
   /** PGlite data folder; absent keeps PGlite in memory. */
   readonly pgliteDir?: string | null;
+  /** An already started PGlite to use (tests clone one template instead of booting each time). */
+  readonly pglite?: PGlite;
   /** Schema to put first on the search path (isolates tests sharing one server). */
   readonly schema?: string;
   readonly poolSize?: number;
@@ -36,7 +40,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
-  const pglite = options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite();
+  const pglite = options.pglite ?? (options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite());
   await pglite.waitReady;
   if (options.schema) {
     await pglite.exec(`CREATE SCHEMA IF NOT EXISTS ${quoteIdent(options.schema)}; SET search_path TO ${quoteIdent(options.schema)}`);
@@ -45,6 +49,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     kysely,
+    schema: options.schema ?? 'public',
     listen: async () => async () => {},
     close: () => kysely.destroy(),
   };
@@ -67,6 +72,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   return {
     kind: 'postgres',
     kysely,
+    schema: options.schema ?? 'public',
     // LISTEN needs a connection of its own for as long as it listens, so not one from the pool.
     async listen(channel, onNotify) {
       const client = new pg.Client({ connectionString: url, ...searchPath });
