@@ -106,6 +106,16 @@ export interface SubscribeOptions extends ReadAllOptions {
   readonly onError?: (error: unknown) => void;
 }
 
+export interface SubscribePagesOptions extends ReadAllOptions {
+  /**
+   * Called with each page of events, in order; the next page is read after the promise settles.
+   * `page.lastPosition` moves past events the type filter left out, so a consumer that
+   * checkpoints it does not re-read them.
+   */
+  readonly onPage: (page: ReadAllPage) => Promise<void> | void;
+  readonly onError?: (error: unknown) => void;
+}
+
 /** The event-store port. Both adapters (postgres, kurrentdb) pass one contract suite. */
 export interface EventStore {
   readonly kind: 'postgres' | 'kurrentdb';
@@ -118,6 +128,8 @@ export interface EventStore {
   readAll(options?: ReadAllOptions): Promise<ReadAllPage>;
   /** Catch up from `after`, then follow live events; wakes on notification or poll. */
   subscribeToAll(options: SubscribeOptions): Subscription;
+  /** The same, a page at a time: for consumers that apply a batch in one transaction (projectors). */
+  subscribeToAllPages(options: SubscribePagesOptions): Subscription;
   /** Every stream name, for verification and audits. */
   listStreams(): Promise<string[]>;
   /** The position of the last settled event (START when empty). */

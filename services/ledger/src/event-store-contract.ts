@@ -182,6 +182,25 @@ export function describeEventStoreContract(label: string, open: () => Promise<Co
       expect(comparePositions(odd.lastPosition, await store.headPosition())).toBe(0);
     });
 
+    it('orders numerically across digit boundaries: one transaction of 25 events, paged by 4', async () => {
+      const s = stream();
+      const r = await store.append(s, [...Array(25).keys()].map((n) => testEvent('Many', {}, n)), 'no_stream');
+      if (!r.ok) throw new Error(r.error.message);
+      await settled(store, r.value.position);
+      expect((await store.readStream(s)).map((e) => Number(e.revision))).toEqual([...Array(25).keys()]);
+      expect((await store.readStream(s, { fromRevision: 8n, limit: 4 })).map((e) => Number(e.revision))).toEqual([8, 9, 10, 11]);
+      const seen: number[] = [];
+      let after = undefined as RecordedEvent['position'] | undefined;
+      for (let pages = 0; pages < 20; pages++) {
+        const page = await store.readAll({ after, limit: 4 });
+        seen.push(...page.events.map((e) => (e.data as { n: number }).n));
+        after = page.lastPosition;
+        if (page.events.length < 4) break;
+      }
+      expect(seen).toEqual([...Array(25).keys()]);
+      expect(comparePositions(await store.headPosition(), r.value.position)).toBe(0);
+    });
+
     it('subscribes: catches up from a position, then delivers live events in order', async () => {
       const s = stream();
       await store.append(s, [testEvent('A', {}, 0), testEvent('B', {}, 1)], 'no_stream');

@@ -20,7 +20,7 @@ import {
 import { migrate, toBigInt, type Database } from '@pz/database';
 import { eventHash } from '../hash-chain';
 import { meetsExpectation, wrongExpectedRevision } from '../expected-revision';
-import { pollingSubscription } from '../polling-subscription';
+import { pollingPageSubscription, pollingSubscription } from '../polling-subscription';
 import { isValidStreamName } from '../stream-names';
 import { WakeSignal } from '../wake-signal';
 import { ledgerMigrations, type LedgerTables } from './schema';
@@ -73,13 +73,16 @@ export async function openPostgresEventStore(database: Database, options: Postgr
         .select(COLUMNS)
         .where('stream_name', '=', streamName)
         .where('stream_revision', '>=', String(o.fromRevision ?? 0n))
-        .orderBy('stream_revision');
+        .orderBy('events.stream_revision');
       if (o.limit !== undefined) q = q.limit(o.limit);
       return (await q.execute()).map(toRecorded);
     },
     readAll,
     subscribeToAll(o) {
       return pollingSubscription(o, { readAll, wake, pollIntervalMs, batchSize });
+    },
+    subscribeToAllPages(o) {
+      return pollingPageSubscription(o, { readAll, wake, pollIntervalMs, batchSize });
     },
     async listStreams() {
       const rows = await db.selectFrom('events').select('stream_name').distinct().orderBy('stream_name').execute();
@@ -94,6 +97,10 @@ export async function openPostgresEventStore(database: Database, options: Postgr
   };
 }
 
+/**
+ * int8/xid8 columns are read as text (exact in JS); their aliases shadow the columns, so every
+ * ORDER BY names the table (`events.x`) to sort by the number, not by the text.
+ */
 const COLUMNS = [
   sql<string>`global_position::text`.as('global_position'),
   sql<string>`transaction_id::text`.as('transaction_id'),
@@ -159,7 +166,7 @@ async function appendOnce(
     .selectFrom('events')
     .select([sql<string>`stream_revision::text`.as('revision'), 'hash'])
     .where('stream_name', '=', streamName)
-    .orderBy('stream_revision', 'desc')
+    .orderBy('events.stream_revision', 'desc')
     .limit(1)
     .executeTakeFirst();
   const actual = head ? toBigInt(head.revision) : -1n;
@@ -260,7 +267,7 @@ async function readSettledPage(db: Kysely<LedgerTables>, options: ReadAllOptions
       if (limit > 0) {
         let q = trx.selectFrom('events').select(COLUMNS).where(afterPosition).where(settled);
         if (options.eventTypes) q = q.where('event_type', 'in', options.eventTypes.length ? [...options.eventTypes] : ['']);
-        const rows = await q.orderBy('transaction_id').orderBy('global_position').limit(limit).execute();
+        const rows = await q.orderBy('events.transaction_id').orderBy('events.global_position').limit(limit).execute();
         events = rows.map(toRecorded);
       }
       const lastEvent = events.at(-1);
@@ -269,8 +276,8 @@ async function readSettledPage(db: Kysely<LedgerTables>, options: ReadAllOptions
         .selectFrom('events')
         .select([sql<string>`transaction_id::text`.as('transaction_id'), sql<string>`global_position::text`.as('global_position')])
         .where(settled)
-        .orderBy('transaction_id', 'desc')
-        .orderBy('global_position', 'desc')
+        .orderBy('events.transaction_id', 'desc')
+        .orderBy('events.global_position', 'desc')
         .limit(1)
         .executeTakeFirst();
       const headPosition = head ? { commit: toBigInt(head.transaction_id), prepare: toBigInt(head.global_position) } : START;

@@ -1,0 +1,2 @@
+export { createProjector, type Projector, type ProjectorOptions, type ProjectorStatus } from './projector';
+export type { Projection } from './projection';
