@@ -20,7 +20,7 @@ export interface ContractTarget {
 }
 
 const metadata = (n = 0) => ({
-  actor: { kind: 'user' as const, userId: 'u1', username: 'alice' },
+  actor: { kind: 'user' as const, userId: 1, username: 'alice' },
   client: { kind: 'cli' as const },
   correlationId: `corr-${n}`,
   causationId: `cause-${n}`,
