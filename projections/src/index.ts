@@ -1,2 +1,3 @@
 export { createProjector, type Projector, type ProjectorOptions, type ProjectorStatus } from './projector';
 export type { Projection } from './projection';
+export { catalogueProjection, type CatalogueTables } from './catalogue/index';

@@ -1,0 +1,2 @@
+export { catalogueProjection } from './catalogue-projection';
+export type { CatalogueTables } from './tables';

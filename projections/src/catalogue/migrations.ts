@@ -1,0 +1,51 @@
+import { sql } from 'kysely';
+import type { Migration } from '@pz/database';
+
+export const catalogueMigrations: Record<string, Migration> = {
+  '0001_catalogue': {
+    async up(db) {
+      await sql`CREATE TABLE product_types (
+        id integer PRIMARY KEY, name text NOT NULL UNIQUE, display_name text NOT NULL, "order" integer NOT NULL,
+        description text NOT NULL, created_at timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE TABLE releases (
+        id integer PRIMARY KEY, name text NOT NULL UNIQUE, display_name text NOT NULL, description text NOT NULL,
+        created_at timestamptz NOT NULL, indexing_column text NOT NULL, has_mag_hats boolean NOT NULL,
+        has_flux_hats boolean NOT NULL, dereddening text, fluxes jsonb NOT NULL, is_public boolean NOT NULL)`.execute(db);
+      await sql`CREATE TABLE users (
+        id integer PRIMARY KEY, username text NOT NULL UNIQUE, first_name text NOT NULL, last_name text NOT NULL,
+        email text NOT NULL, password_hash text NOT NULL, is_admin boolean NOT NULL, created_at timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE TABLE api_tokens (
+        token_id text PRIMARY KEY, user_id integer NOT NULL, token_hash char(64) NOT NULL UNIQUE,
+        active boolean NOT NULL, created_at timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE TABLE products (
+        id integer PRIMARY KEY, internal_name text NOT NULL UNIQUE, display_name text NOT NULL,
+        product_type_name text NOT NULL, release_name text, official_product boolean NOT NULL, pz_code text,
+        description text, owner_id integer NOT NULL, owner_username text NOT NULL, owner_name text NOT NULL,
+        origin text NOT NULL, process_id text, status smallint NOT NULL, created_at timestamptz NOT NULL,
+        updated_at timestamptz NOT NULL, search_text text NOT NULL, derived_from jsonb NOT NULL,
+        last_revision bigint NOT NULL)`.execute(db);
+      await sql`CREATE INDEX products_status_created ON products (status, created_at DESC, id DESC)`.execute(db);
+      await sql`CREATE INDEX products_type ON products (product_type_name, status)`.execute(db);
+      await sql`CREATE INDEX products_release ON products (release_name, status)`.execute(db);
+      await sql`CREATE INDEX products_owner ON products (owner_id, status)`.execute(db);
+      await sql`CREATE INDEX products_official ON products (official_product, status)`.execute(db);
+      await sql`CREATE INDEX products_display_name ON products (display_name)`.execute(db);
+      await sql`CREATE TABLE product_files (
+        id integer PRIMARY KEY, product_id integer NOT NULL, role smallint NOT NULL, name text NOT NULL,
+        mime_type text NOT NULL, extension text NOT NULL, size bigint NOT NULL, sha256 char(64) NOT NULL,
+        crc32 bigint NOT NULL, stored boolean NOT NULL, created timestamptz NOT NULL, updated timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE INDEX product_files_product ON product_files (product_id, role)`.execute(db);
+      await sql`CREATE INDEX product_files_sha256 ON product_files (sha256)`.execute(db);
+      await sql`CREATE TABLE product_contents (
+        id integer PRIMARY KEY, product_id integer NOT NULL, column_name text NOT NULL, type text NOT NULL,
+        "order" integer NOT NULL, ucd text, alias text)`.execute(db);
+      await sql`CREATE INDEX product_contents_product ON product_contents (product_id, "order")`.execute(db);
+      await sql`CREATE TABLE product_registry (
+        product_id integer PRIMARY KEY, file_id integer, format text, n_rows bigint, details jsonb NOT NULL,
+        error_code text, error_message text)`.execute(db);
+      await sql`CREATE TABLE product_shares (
+        share_id text PRIMARY KEY, product_id integer NOT NULL, key_hash char(64) NOT NULL UNIQUE,
+        expires_at timestamptz, revoked boolean NOT NULL, created_at timestamptz NOT NULL)`.execute(db);
+    },
+  },
+};

@@ -1,0 +1,108 @@
+import type { ColumnType } from 'kysely';
+
+/** The catalogue read model: one TypeScript description of its tables, checked in every query. */
+type Timestamp = ColumnType<Date, string, string>;
+type Json<T> = ColumnType<T, string, string>;
+
+export type CatalogueTables = {
+  product_types: {
+    id: number;
+    name: string;
+    display_name: string;
+    order: number;
+    description: string;
+    created_at: Timestamp;
+  };
+  releases: {
+    id: number;
+    name: string;
+    display_name: string;
+    description: string;
+    created_at: Timestamp;
+    indexing_column: string;
+    has_mag_hats: boolean;
+    has_flux_hats: boolean;
+    dereddening: string | null;
+    fluxes: Json<string[]>;
+    is_public: boolean;
+  };
+  users: {
+    id: number;
+    username: string;
+    first_name: string;
+    last_name: string;
+    email: string;
+    password_hash: string;
+    is_admin: boolean;
+    created_at: Timestamp;
+  };
+  api_tokens: {
+    token_id: string;
+    user_id: number;
+    token_hash: string;
+    active: boolean;
+    created_at: Timestamp;
+  };
+  products: {
+    id: number;
+    internal_name: string;
+    display_name: string;
+    product_type_name: string;
+    release_name: string | null;
+    official_product: boolean;
+    pz_code: string | null;
+    description: string | null;
+    owner_id: number;
+    owner_username: string;
+    owner_name: string;
+    origin: string;
+    process_id: string | null;
+    status: number;
+    created_at: Timestamp;
+    updated_at: Timestamp;
+    /** Lower-cased display name and owner names: what `search` matches. */
+    search_text: string;
+    derived_from: Json<number[]>;
+    last_revision: ColumnType<string, string, string>;
+  };
+  product_files: {
+    id: number;
+    product_id: number;
+    role: number;
+    name: string;
+    mime_type: string;
+    extension: string;
+    size: ColumnType<string, string, string>;
+    sha256: string;
+    crc32: ColumnType<string, string, string>;
+    stored: boolean;
+    created: Timestamp;
+    updated: Timestamp;
+  };
+  product_contents: {
+    id: number;
+    product_id: number;
+    column_name: string;
+    type: string;
+    order: number;
+    ucd: string | null;
+    alias: string | null;
+  };
+  product_registry: {
+    product_id: number;
+    file_id: number | null;
+    format: string | null;
+    n_rows: ColumnType<string | null, string | null, string | null>;
+    details: Json<Record<string, string | number | boolean | null>>;
+    error_code: string | null;
+    error_message: string | null;
+  };
+  product_shares: {
+    share_id: string;
+    product_id: number;
+    key_hash: string;
+    expires_at: Timestamp | null;
+    revoked: boolean;
+    created_at: Timestamp;
+  };
+};

@@ -1,0 +1,92 @@
+import { randomUUID } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Caller } from '@pz/domain';
+import type { CommandContext } from '../commands/command-context';
+import type { AppDeps } from '../deps';
+import { sendProblem } from '../http/problem';
+import { ANONYMOUS, type RequestCaller } from './caller';
+import { equalInConstantTime, readSignedValue, sha256Hex } from './secrets';
+
+export const SESSION_COOKIE = 'pz_session';
+export const CSRF_COOKIE = 'pz_csrf';
+export const CSRF_HEADER = 'x-csrftoken';
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+
+/**
+ * Resolves the caller of every request: `Authorization: Token <key>` (notebooks), or the portal's
+ * signed session cookie. A token that is present but wrong is a 401 at once, never anonymous.
+ * Cookie-authenticated writes must echo the CSRF cookie in a header (double submit), which a
+ * cross-site form cannot do.
+ */
+export async function authenticate(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  request.caller = ANONYMOUS;
+  const header = request.headers.authorization;
+  if (header !== undefined) {
+    const match = /^Token\s+([A-Za-z0-9]{8,128})\s*$/.exec(header);
+    if (!match?.[1]) {
+      await sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'Invalid token header. Expected "Authorization: Token <key>".' });
+      return;
+    }
+    const hash = sha256Hex(match[1]);
+    const row = await deps.catalogue
+      .selectFrom('api_tokens')
+      .innerJoin('users', 'users.id', 'api_tokens.user_id')
+      .select(['api_tokens.token_id', 'api_tokens.token_hash', 'users.id', 'users.username', 'users.is_admin'])
+      .where('api_tokens.token_hash', '=', hash)
+      .where('api_tokens.active', '=', true)
+      .executeTakeFirst();
+    if (!row || !equalInConstantTime(row.token_hash, hash)) {
+      await sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'Invalid token.' });
+      return;
+    }
+    request.caller = { kind: 'user', userId: row.id, username: row.username, isAdmin: row.is_admin, via: 'token', tokenId: row.token_id };
+    return;
+  }
+  const session = request.cookies[SESSION_COOKIE];
+  if (!session) return;
+  const payload = readSignedValue(deps.secret, session);
+  if (!payload || typeof payload.uid !== 'number') return;
+  const user = await deps.catalogue.selectFrom('users').select(['id', 'username', 'is_admin']).where('id', '=', payload.uid).executeTakeFirst();
+  if (!user) return;
+  if (!SAFE_METHODS.has(request.method)) {
+    const cookie = request.cookies[CSRF_COOKIE];
+    const echoed = request.headers[CSRF_HEADER];
+    if (!cookie || typeof echoed !== 'string' || !equalInConstantTime(cookie, echoed)) {
+      await sendProblem(reply, { code: 'CSRF_FAILED', message: `CSRF check failed: send the ${CSRF_COOKIE} cookie's value in the X-CSRFToken header` });
+      return;
+    }
+  }
+  request.caller = { kind: 'user', userId: user.id, username: user.username, isAdmin: user.is_admin, via: 'session' };
+}
+
+export type AuthenticatedCaller = Extract<RequestCaller, { kind: 'user' }>;
+
+/** The signed-in caller, or a 401 already sent (returns null). */
+export function requireUser(request: FastifyRequest, reply: FastifyReply): AuthenticatedCaller | null {
+  if (request.caller.kind === 'user') return request.caller;
+  void sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'Authentication credentials were not provided.' });
+  return null;
+}
+
+export const domainCaller = (caller: AuthenticatedCaller): Caller => ({ userId: caller.userId, isAdmin: caller.isAdmin });
+
+/** Event metadata for a command sent by this request. */
+export function commandContext(request: FastifyRequest, caller: AuthenticatedCaller): CommandContext {
+  const idempotencyKey = request.headers['idempotency-key'];
+  const commandId = typeof idempotencyKey === 'string' && /^[\w-]{8,100}$/.test(idempotencyKey) ? `${caller.userId}:${idempotencyKey}` : randomUUID();
+  const ifMatch = request.headers['if-match'];
+  const revision = typeof ifMatch === 'string' ? /^"?(\d{1,18})"?$/.exec(ifMatch.trim())?.[1] : undefined;
+  const userAgent = request.headers['user-agent'];
+  return {
+    actor: { kind: 'user', userId: caller.userId, username: caller.username },
+    client: {
+      kind: caller.via === 'token' ? 'token' : 'web',
+      ...(caller.tokenId ? { tokenId: caller.tokenId } : {}),
+      ...(userAgent ? { userAgent: userAgent.slice(0, 200) } : {}),
+    },
+    commandId,
+    correlationId: typeof request.headers['x-correlation-id'] === 'string' ? request.headers['x-correlation-id'].slice(0, 100) : request.id,
+    causationId: request.id,
+    ...(revision !== undefined ? { expectedRevision: BigInt(revision) } : {}),
+  };
+}

@@ -1,0 +1,22 @@
+import type { Actor, Client } from '@pz/contracts';
+
+/** Who sent a command, through what, and under which correlation: becomes every event's metadata. */
+export interface CommandContext {
+  readonly actor: Actor;
+  readonly client: Client;
+  /** Unique per command; a client may supply it (Idempotency-Key) to make retries safe. */
+  readonly commandId: string;
+  readonly correlationId: string;
+  /** The event or request that caused this command. */
+  readonly causationId: string;
+  /** Optimistic concurrency from the client (If-Match): the stream revision it last saw. */
+  readonly expectedRevision?: bigint;
+}
+
+export const systemContext = (commandId: string): CommandContext => ({
+  actor: { kind: 'system', userId: null, username: null },
+  client: { kind: 'system' },
+  commandId,
+  correlationId: commandId,
+  causationId: commandId,
+});

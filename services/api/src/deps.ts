@@ -1,0 +1,22 @@
+import type { Kysely } from 'kysely';
+import type { BlobStore } from '@pz/blobs';
+import type { Config } from '@pz/config';
+import type { EventStore } from '@pz/contracts';
+import type { Database } from '@pz/database';
+import type { CatalogueTables, Projector } from '@pz/projections';
+import type { CommandBus } from './commands/command-bus';
+import type { IdKind } from './ids';
+
+/** Everything a route may use; built once by the server, handed to the app. */
+export interface AppDeps {
+  readonly config: Config;
+  readonly database: Database;
+  readonly store: EventStore;
+  readonly blobs: BlobStore;
+  readonly projector: Projector;
+  readonly catalogue: Kysely<CatalogueTables>;
+  readonly bus: CommandBus;
+  readonly allocateIds: (kind: IdKind, count?: number) => Promise<number[]>;
+  /** HMAC key for sessions, CSRF and download tokens. */
+  readonly secret: string;
+}

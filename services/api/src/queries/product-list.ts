@@ -1,0 +1,135 @@
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { CatalogueTables } from '@pz/projections';
+import type { AuthenticatedCaller } from '../auth/authenticate';
+import type { FilterClass } from '../http/options-metadata';
+import type { Page } from '../http/pagination';
+import type { Problem } from '../http/problem';
+import { productRowsQuery, type ProductRow } from './product-rows';
+import { commaParts, likeContains, parseBoolean, searchTerms } from './text-filters';
+
+type EB = ExpressionBuilder<CatalogueTables & { product_types: CatalogueTables['product_types']; releases: CatalogueTables['releases'] }, 'products' | 'product_types' | 'releases'>;
+type Condition = (eb: EB) => Expression<SqlBool>;
+
+const EXACT = ['internal_name', 'display_name', 'release', 'product_type', 'official_product', 'status', 'user', 'id'] as const;
+const TEXT = ['uploaded_by', 'product_type_name', 'release_name', 'product_name'] as const;
+export const PRODUCT_ORDERING = ['id', 'display_name', 'product_type', 'created_at'] as const;
+export const PRODUCT_SEARCH_FIELDS = ['display_name', 'uploaded_by', 'first_name', 'last_name'];
+const IGNORED = new Set(['page', 'page_size', 'ordering', 'search', 'format']);
+
+export const PRODUCT_FILTERS: FilterClass[] = [
+  ...EXACT.flatMap((name) => [
+    { name, type: name === 'official_product' ? 'BooleanFilter' : name === 'status' || name === 'id' ? 'NumberFilter' : 'CharFilter' },
+    { name: `${name}__in`, type: 'BaseInFilter' },
+  ]),
+  { name: 'release__isnull', type: 'BooleanFilter' },
+  ...TEXT.flatMap((name) => [
+    { name, type: 'CharFilter' },
+    { name: `${name}__or`, type: 'CharFilter' },
+  ]),
+];
+
+/** Each exact filter: how a value (id or name) matches. */
+function exactCondition(name: (typeof EXACT)[number], value: string): Condition | Problem {
+  switch (name) {
+    case 'internal_name':
+      return (eb) => eb('products.internal_name', '=', value);
+    case 'display_name':
+      return (eb) => eb('products.display_name', '=', value);
+    case 'release':
+      return /^\d+$/.test(value) ? (eb) => eb('releases.id', '=', Number(value)) : (eb) => eb('products.release_name', '=', value);
+    case 'product_type':
+      return /^\d+$/.test(value) ? (eb) => eb('product_types.id', '=', Number(value)) : (eb) => eb('products.product_type_name', '=', value);
+    case 'official_product': {
+      const b = parseBoolean(value);
+      if (b === null) return { code: 'VALIDATION_FAILED', message: 'official_product must be true or false', field: 'official_product' };
+      return (eb) => eb('products.official_product', '=', b);
+    }
+    case 'status':
+    case 'id': {
+      if (!/^\d{1,9}$/.test(value)) return { code: 'VALIDATION_FAILED', message: `${name} must be an integer`, field: name };
+      return name === 'status' ? (eb) => eb('products.status', '=', Number(value)) : (eb) => eb('products.id', '=', Number(value));
+    }
+    case 'user':
+      return /^\d+$/.test(value) ? (eb) => eb('products.owner_id', '=', Number(value)) : (eb) => eb('products.owner_username', '=', value);
+  }
+}
+
+function textCondition(name: (typeof TEXT)[number], part: string): Condition {
+  const like = likeContains(part);
+  switch (name) {
+    case 'uploaded_by':
+      return (eb) => eb.or([eb('products.owner_username', 'ilike', like), eb('products.owner_name', 'ilike', like)]);
+    case 'product_type_name':
+      return (eb) => eb.or([eb('product_types.display_name', 'ilike', like), eb('products.product_type_name', 'ilike', like)]);
+    case 'release_name':
+      return (eb) => eb.or([eb('releases.display_name', 'ilike', like), eb('products.release_name', 'ilike', like)]);
+    case 'product_name':
+      return (eb) => eb('products.display_name', 'ilike', like);
+  }
+}
+
+export interface ProductListQuery {
+  readonly conditions: Condition[];
+  readonly orderBy: { column: 'products.id' | 'products.display_name' | 'products.product_type_name' | 'products.created_at'; direction: 'asc' | 'desc' };
+  readonly wantsDeleted: boolean;
+}
+
+/** Turns the query string into conditions; an unknown filter or bad value is a Problem naming it. */
+export function parseProductListQuery(query: Record<string, string | string[] | undefined>): ProductListQuery | Problem {
+  const conditions: Condition[] = [];
+  let wantsDeleted = false;
+  for (const [key, raw] of Object.entries(query)) {
+    if (raw === undefined || IGNORED.has(key)) continue;
+    const value = Array.isArray(raw) ? raw.join(',') : raw;
+    if (value.length > 2000) return { code: 'VALIDATION_FAILED', message: `${key} is too long`, field: key };
+    const [base, suffix] = key.split('__') as [string, string | undefined];
+    if (EXACT.includes(base as (typeof EXACT)[number]) && (suffix === undefined || suffix === 'in')) {
+      const values = suffix === 'in' ? commaParts(value) : [value];
+      const parsed: Condition[] = [];
+      for (const v of values) {
+        const c = exactCondition(base as (typeof EXACT)[number], v);
+        if (typeof c !== 'function') return c;
+        parsed.push(c);
+      }
+      if (base === 'status' && values.includes('2')) wantsDeleted = true;
+      conditions.push((eb) => (parsed.length ? eb.or(parsed.map((c) => c(eb))) : sql<SqlBool>`false`));
+      continue;
+    }
+    if (key === 'release__isnull') {
+      const b = parseBoolean(value);
+      if (b === null) return { code: 'VALIDATION_FAILED', message: 'release__isnull must be true or false', field: key };
+      conditions.push((eb) => (b ? eb('products.release_name', 'is', null) : eb('products.release_name', 'is not', null)));
+      continue;
+    }
+    if (TEXT.includes(base as (typeof TEXT)[number]) && (suffix === undefined || suffix === 'or')) {
+      const parts = commaParts(value).map((p) => textCondition(base as (typeof TEXT)[number], p));
+      if (parts.length === 0) continue;
+      conditions.push((eb) => (suffix === 'or' ? eb.or(parts.map((c) => c(eb))) : eb.and(parts.map((c) => c(eb)))));
+      continue;
+    }
+    return { code: 'VALIDATION_FAILED', message: `unknown filter "${key}"; see OPTIONS /api/products/ for the accepted filters`, field: key };
+  }
+  const search = typeof query.search === 'string' ? searchTerms(query.search) : [];
+  for (const term of search) conditions.push((eb) => eb('products.search_text', 'like', likeContains(term.toLowerCase())));
+
+  const ordering = typeof query.ordering === 'string' && query.ordering !== '' ? query.ordering : '-created_at';
+  const descending = ordering.startsWith('-');
+  const field = ordering.replace(/^-/, '');
+  const columns = { id: 'products.id', display_name: 'products.display_name', product_type: 'products.product_type_name', created_at: 'products.created_at' } as const;
+  if (!(field in columns)) return { code: 'VALIDATION_FAILED', message: `cannot order by "${field}"; use one of ${PRODUCT_ORDERING.join(', ')}`, field: 'ordering' };
+  return { conditions, orderBy: { column: columns[field as keyof typeof columns], direction: descending ? 'desc' : 'asc' }, wantsDeleted };
+}
+
+/** Runs a parsed list query with visibility rules: deleted products only for their owner or admins, when asked. */
+export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, page: Page, caller: AuthenticatedCaller): Promise<{ count: number; rows: ProductRow[] }> {
+  let base = productRowsQuery(db);
+  for (const c of q.conditions) base = base.where((eb) => c(eb as unknown as EB));
+  if (q.wantsDeleted) {
+    if (!caller.isAdmin) base = base.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
+  } else {
+    base = base.where('products.status', '!=', 2);
+  }
+  const counted = await base.clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  const rows = await base.orderBy(q.orderBy.column, q.orderBy.direction).orderBy('products.id', q.orderBy.direction).limit(page.limit).offset(page.offset).execute();
+  return { count: Number(counted?.n ?? 0), rows };
+}

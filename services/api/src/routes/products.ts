@@ -1,0 +1,163 @@
+import { Type, type TSchema } from 'typebox';
+import { streamName } from '@pz/contracts';
+import { domainCaller, commandContext, requireUser } from '../auth/authenticate';
+import { productDecider, type ProductCommand } from '@pz/domain';
+import type { PzApp } from '../http/app-types';
+import { optionsMetadata } from '../http/options-metadata';
+import { isProblem, readPage } from '../http/pagination';
+import { sendProblem } from '../http/problem';
+import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
+import { findProductRow } from '../queries/product-rows';
+import { productJson } from '../serializers/product';
+import { ProductSchema, Detail } from './schemas';
+import { visibleProduct } from './product-lookup';
+
+const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+const IdOrName = Type.Union([Type.Integer(), Type.String({ maxLength: 255 })]);
+
+const CreateBody = Type.Object({
+  display_name: Type.String({ maxLength: 255 }),
+  product_type: IdOrName,
+  release: Type.Optional(Nullable(IdOrName)),
+  official_product: Type.Optional(Type.Boolean()),
+  pz_code: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 100000 }))),
+  derived_from: Type.Optional(Type.Array(Type.Integer(), { maxItems: 100 })),
+}, { additionalProperties: false });
+
+const PatchBody = Type.Object({
+  display_name: Type.Optional(Type.String({ maxLength: 255 })),
+  release: Type.Optional(Nullable(IdOrName)),
+  official_product: Type.Optional(Type.Boolean()),
+  pz_code: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
+  description: Type.Optional(Nullable(Type.String({ maxLength: 100000 }))),
+  status: Type.Optional(Type.Integer()),
+  derived_from: Type.Optional(Type.Array(Type.Integer(), { maxItems: 100 })),
+}, { additionalProperties: false });
+
+/** `/api/products/`: the catalogue list and each product's lifecycle (create, edit, publish, delete). */
+export async function productRoutes(app: PzApp): Promise<void> {
+  const { deps } = app;
+  const db = deps.catalogue;
+
+  const resolveType = async (value: number | string) => {
+    const q = db.selectFrom('product_types').select('name');
+    return (typeof value === 'number' || /^\d+$/.test(value) ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
+  };
+  /** A release given by id or name → its name; undefined when it does not exist. */
+  const resolveRelease = async (value: number | string | null | undefined): Promise<{ name: string | null; exists: boolean }> => {
+    if (value === null || value === undefined || value === '') return { name: null, exists: true };
+    const q = db.selectFrom('releases').select('name');
+    const row = await (typeof value === 'number' || /^\d+$/.test(value) ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
+    return row ? { name: row.name, exists: true } : { name: String(value), exists: false };
+  };
+  const missingParents = async (ids: readonly number[]) => {
+    if (ids.length === 0) return [];
+    const found = await db.selectFrom('products').select('id').where('id', 'in', [...ids]).where('status', '!=', 2).execute();
+    return ids.filter((id) => !found.some((f) => f.id === id));
+  };
+
+  app.get('/api/products/', {
+    schema: { summary: 'List products (filters: see OPTIONS)', querystring: Type.Record(Type.String(), Type.String()), response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(ProductSchema) }), 400: Detail, 401: Detail } },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const page = readPage(request.query);
+    if (isProblem(page)) return sendProblem(reply, page);
+    const query = parseProductListQuery(request.query);
+    if ('code' in query) return sendProblem(reply, query);
+    const { count, rows } = await listProducts(db, query, page, caller);
+    return { count, results: rows.map((r) => productJson(r, caller)) };
+  });
+
+  app.options('/api/products/', { schema: { summary: 'Filter, search and ordering metadata of the product list' } }, async () =>
+    optionsMetadata('Product List', 'Photo-z data products', PRODUCT_FILTERS, PRODUCT_SEARCH_FIELDS, [...PRODUCT_ORDERING]),
+  );
+
+  app.post('/api/products/', { schema: { summary: 'Register a product (status 0); files are attached next', body: CreateBody, response: { 201: ProductSchema, 400: Detail, 401: Detail, 403: Detail } } }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const b = request.body;
+    const type = await resolveType(b.product_type);
+    if (!type) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `product_type "${b.product_type}" does not exist`, field: 'product_type' });
+    const release = await resolveRelease(b.release);
+    const missing = await missingParents(b.derived_from ?? []);
+    if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
+    const [productId] = await deps.allocateIds('product');
+    const id = productId as number;
+    const result = await deps.bus.execute(productDecider, streamName('product', id), {
+      type: 'RegisterProduct',
+      caller: domainCaller(caller),
+      releaseExists: release.exists,
+      data: { productId: id, displayName: b.display_name, productTypeName: type.name, releaseName: release.name, officialProduct: b.official_product ?? false, pzCode: b.pz_code || null, description: b.description ?? null, derivedFrom: b.derived_from ?? [] },
+    }, commandContext(request, caller));
+    if (!result.ok) return sendProblem(reply, result.error);
+    const row = await findProductRow(db, id);
+    if (!row) throw new Error(`product ${id} not projected`);
+    return reply.code(201).send(productJson(row, caller));
+  });
+
+  app.get('/api/products/:id/', { schema: { summary: 'One product', params: IdParams, response: { 200: ProductSchema, 401: Detail, 404: Detail } } }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    reply.header('ETag', `"${row.last_revision}"`);
+    return productJson(row, caller);
+  });
+
+  app.patch('/api/products/:id/', {
+    schema: { summary: 'Edit a product; status=1 publishes it (406 when required columns are not mapped). Send If-Match: "<revision>" to refuse concurrent edits (409).', params: IdParams, body: PatchBody, response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 406: Detail, 409: Detail } },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const b = request.body;
+    const who = domainCaller(caller);
+    const commands: ProductCommand[] = [];
+    const changes: Extract<ProductCommand, { type: 'EditProductMetadata' }>['changes'] = {};
+    if (b.display_name !== undefined) changes.displayName = b.display_name;
+    if (b.description !== undefined) changes.description = b.description;
+    if (b.pz_code !== undefined) changes.pzCode = b.pz_code || null;
+    let releaseExists = true;
+    if (b.release !== undefined) {
+      const release = await resolveRelease(b.release);
+      changes.releaseName = release.name;
+      releaseExists = release.exists;
+    }
+    if (Object.keys(changes).length) commands.push({ type: 'EditProductMetadata', caller: who, changes, releaseExists });
+    if (b.derived_from !== undefined) {
+      const missing = await missingParents(b.derived_from);
+      if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
+      commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
+    }
+    if (b.official_product !== undefined && b.official_product !== row.official_product) commands.push({ type: 'SetOfficial', caller: who, official: b.official_product });
+    if (b.status !== undefined && b.status !== row.status) {
+      if (b.status === 1) commands.push({ type: 'PublishProduct', caller: who });
+      else if (b.status === 2) commands.push({ type: 'DeleteProduct', caller: who });
+      else return sendProblem(reply, { code: 'VALIDATION_FAILED', message: 'status can only be set to 1 (publish) or 2 (delete)', field: 'status' });
+    }
+    const context = commandContext(request, caller);
+    for (const [index, command] of commands.entries()) {
+      const ctx = { ...context, commandId: `${context.commandId}/${index}`, ...(index > 0 ? { expectedRevision: undefined } : {}) };
+      const result = await deps.bus.execute(productDecider, streamName('product', row.id), command, ctx);
+      if (!result.ok) return sendProblem(reply, result.error);
+    }
+    const updated = await findProductRow(db, row.id);
+    if (!updated) throw new Error('product vanished');
+    reply.header('ETag', `"${updated.last_revision}"`);
+    return productJson(updated, caller);
+  });
+
+  app.delete('/api/products/:id/', { schema: { summary: 'Soft-delete a product (status 2)', params: IdParams, response: { 204: Type.Null(), 401: Detail, 403: Detail, 404: Detail } } }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const result = await deps.bus.execute(productDecider, streamName('product', row.id), { type: 'DeleteProduct', caller: domainCaller(caller) }, commandContext(request, caller));
+    if (!result.ok) return sendProblem(reply, result.error);
+    return reply.code(204).send(null);
+  });
+}

@@ -1,0 +1,85 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { sql } from 'kysely';
+import { openBlobStore } from '@pz/blobs';
+import type { Config } from '@pz/config';
+import { openDatabase, type Database } from '@pz/database';
+import { openEventStore } from '@pz/ledger';
+import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
+import { buildApp, type AppOptions } from './app';
+import { createCommandBus } from './commands/command-bus';
+import type { AppDeps } from './deps';
+import type { PzApp } from './http/app-types';
+import { createIdAllocator } from './ids';
+import { seedReferenceData } from './seed';
+
+export interface RunningServices {
+  readonly deps: AppDeps;
+  readonly app: PzApp;
+  close(): Promise<void>;
+}
+
+export interface StartOptions extends AppOptions {
+  /** An already open database (tests hand in an isolated one). */
+  readonly database?: Database;
+}
+
+/** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
+export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir }));
+  const store = await openEventStore(config, database);
+  const blobs = await openBlobStore(config.blobDir);
+  const projector = createProjector(database, store, [catalogueProjection], {
+    onError: (error) => console.error('projector:', error instanceof Error ? error.message : error),
+  });
+  await projector.start();
+  const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000) });
+  const allocateIds = await createIdAllocator(database);
+  const catalogue = database.kysely.withTables<CatalogueTables>();
+  await seedReferenceData(bus);
+  await advanceIdSequences(database, catalogue);
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret: config.secret ?? persistentSecret(config.dataDir) };
+  const app = await buildApp(deps, options);
+  return {
+    deps,
+    app,
+    async close() {
+      await app.close();
+      await projector.stop();
+      await store.close();
+      if (!options.database) await database.close();
+    },
+  };
+}
+
+/**
+ * After a replay into a fresh database the sequences start at 1 while the events already name
+ * higher ids: move each sequence past the largest id the read models hold.
+ */
+async function advanceIdSequences(database: Database, catalogue: AppDeps['catalogue']): Promise<void> {
+  const maxima: [string, Promise<{ m: number | null } | undefined>][] = [
+    ['product_ids', catalogue.selectFrom('products').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()],
+    ['file_ids', catalogue.selectFrom('product_files').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()],
+    ['column_ids', catalogue.selectFrom('product_contents').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()],
+    ['user_ids', catalogue.selectFrom('users').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()],
+    ['release_ids', catalogue.selectFrom('releases').select((eb) => eb.fn.max('id').as('m')).executeTakeFirst()],
+  ];
+  for (const [sequence, maxRow] of maxima) {
+    const max = (await maxRow)?.m;
+    if (max) await sql`SELECT setval(${sequence}, greatest(${max}::bigint, (SELECT last_value FROM ${sql.table(sequence)})))`.execute(database.kysely);
+  }
+}
+
+/** The embedded setup keeps its HMAC key in the data folder so sessions survive a restart. */
+function persistentSecret(dataDir: string): string {
+  const file = path.join(dataDir, 'secret');
+  try {
+    return readFileSync(file, 'utf8').trim();
+  } catch {
+    mkdirSync(dataDir, { recursive: true });
+    const secret = randomBytes(32).toString('hex');
+    writeFileSync(file, secret, { mode: 0o600 });
+    return secret;
+  }
+}
