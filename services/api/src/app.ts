@@ -6,6 +6,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/authenticate';
+import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
@@ -17,6 +18,22 @@ import { productContentsRoutes } from './routes/product-contents';
 import { registryRoutes } from './routes/registry';
 import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
+
+interface ValidationIssue {
+  instancePath?: string;
+  message?: string;
+  params?: { additionalProperty?: string; missingProperty?: string };
+}
+
+/** Ajv's first issue as a sentence naming the field: `body.display_name must be string`. */
+function describeValidation(context: string, issues: ValidationIssue[]): { message: string; field?: string } {
+  const issue = issues[0] ?? {};
+  const path = (issue.instancePath ?? '').replace(/^\//, '').replace(/\//g, '.');
+  const field = issue.params?.additionalProperty ?? issue.params?.missingProperty ?? (path || undefined);
+  if (issue.params?.additionalProperty) return { message: `${context}: unknown field "${issue.params.additionalProperty}"`, field };
+  if (issue.params?.missingProperty) return { message: `${context}: "${issue.params.missingProperty}" is required`, field };
+  return { message: `${context}${path ? `.${path}` : ''} ${issue.message ?? 'is invalid'}`, ...(field ? { field } : {}) };
+}
 
 export interface AppOptions {
   readonly logger?: boolean | { level: string };
@@ -35,7 +52,16 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
-  app.decorateRequest('caller', { getter: () => ({ kind: 'anonymous' as const }), setter: () => {} });
+  // Set for every request by the onRequest hook below; anonymous until then.
+  const callers = new WeakMap<object, RequestCaller>();
+  app.decorateRequest('caller', {
+    getter(this: object): RequestCaller {
+      return callers.get(this) ?? ANONYMOUS;
+    },
+    setter(this: object, value: RequestCaller) {
+      callers.set(this, value);
+    },
+  });
   await app.register(cookie);
   await app.register(formbody);
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
@@ -58,9 +84,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
 
   app.setErrorHandler((error, _request, reply) => {
     const e = error as { validation?: unknown; validationContext?: string; message?: string; statusCode?: number; code?: string };
-    if (e.validation) {
-      const field = /(?:body|querystring|params)\/([\w.]+)/.exec(e.message ?? '')?.[1];
-      return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `${e.validationContext ?? 'request'}: ${e.message ?? 'invalid'}`, ...(field ? { field } : {}) });
+    if (Array.isArray(e.validation)) {
+      const problem = describeValidation(e.validationContext ?? 'request', e.validation as ValidationIssue[]);
+      return sendProblem(reply, { code: 'VALIDATION_FAILED', ...problem });
     }
     if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE') return sendProblem(reply, { code: 'PAYLOAD_TOO_LARGE', message: e.message ?? 'request too large' });
     if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: e.message ?? 'unsupported content type' });
