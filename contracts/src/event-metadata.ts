@@ -3,7 +3,7 @@ import { Type, type Static } from 'typebox';
 /** Who caused an event. `system` is the service itself (seeding, pipelines' bookkeeping). */
 export const Actor = Type.Object({
   kind: Type.Union([Type.Literal('user'), Type.Literal('system'), Type.Literal('share')]),
-  userId: Type.Union([Type.String(), Type.Null()]),
+  userId: Type.Union([Type.Integer(), Type.Null()]),
   username: Type.Union([Type.String(), Type.Null()]),
 });
 export type Actor = Static<typeof Actor>;

@@ -39,7 +39,7 @@ export const ReleaseAdded = defineEvent('ReleaseAdded', 1, Type.Object({
 // ---- users and tokens -----------------------------------------------------------------------
 
 export const UserRegistered = defineEvent('UserRegistered', 1, Type.Object({
-  userId: Type.String(),
+  userId: Type.Integer(),
   username: Type.String(),
   firstName: Type.String(),
   lastName: Type.String(),
@@ -50,17 +50,17 @@ export const UserRegistered = defineEvent('UserRegistered', 1, Type.Object({
 }));
 
 export const UserPasswordChanged = defineEvent('UserPasswordChanged', 1, Type.Object({
-  userId: Type.String(),
+  userId: Type.Integer(),
   passwordHash: Type.String(),
 }));
 
 export const UserAdminRoleChanged = defineEvent('UserAdminRoleChanged', 1, Type.Object({
-  userId: Type.String(),
+  userId: Type.Integer(),
   isAdmin: Type.Boolean(),
 }));
 
 export const ApiTokenIssued = defineEvent('ApiTokenIssued', 1, Type.Object({
-  userId: Type.String(),
+  userId: Type.Integer(),
   tokenId: Type.String(),
   /** sha256 of the token key; the key itself is shown once and never stored. */
   tokenHash: Sha256,
@@ -69,7 +69,7 @@ export const ApiTokenIssued = defineEvent('ApiTokenIssued', 1, Type.Object({
 }));
 
 export const ApiTokenRevoked = defineEvent('ApiTokenRevoked', 1, Type.Object({
-  userId: Type.String(),
+  userId: Type.Integer(),
   tokenId: Type.String(),
 }));
 
@@ -84,7 +84,7 @@ export const ProductRegistered = defineEvent('ProductRegistered', 1, Type.Object
   officialProduct: Type.Boolean(),
   pzCode: Nullable(Type.String()),
   description: Nullable(Type.String()),
-  ownerId: Type.String(),
+  ownerId: Type.Integer(),
   /** "Upload", or the name of the pipeline that generates the product. */
   origin: Type.String(),
   processId: Nullable(Type.String()),
@@ -139,6 +139,8 @@ export const ProductContentsRegistered = defineEvent('ProductContentsRegistered'
   format: Type.String(),
   nRows: Nullable(Type.Integer()),
   columns: Type.Array(Type.Object({
+    /** The product-contents id of this column (kept for a same-named column on re-registry). */
+    id: Type.Integer(),
     name: Type.String(),
     type: Type.String(),
     order: Type.Integer(),
