@@ -3,3 +3,4 @@ export * from './event-metadata';
 export * from './events';
 export * from './ledger';
 export * from './product-rules';
+export * from './validate-event';

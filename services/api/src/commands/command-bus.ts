@@ -2,6 +2,7 @@ import {
   CURRENT_SCHEMA_VERSION,
   err,
   ok,
+  validateEvent,
   type EventStore,
   type LogPosition,
   type NewEvent,
@@ -56,6 +57,10 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
         if (!decision.ok) return decision;
         const events = decision.value;
         if (events.length === 0) return ok({ events, position: null, revision });
+        for (const event of events) {
+          const violation = validateEvent(event);
+          if (violation) throw new Error(`refusing to record an invalid event: ${violation.message}`);
+        }
         const recordedAt = new Date().toISOString();
         const newEvents: NewEvent[] = events.map((event, index) => ({
           id: eventIdFor(context.commandId, streamName, index),
