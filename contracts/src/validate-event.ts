@@ -1,6 +1,6 @@
 import { Compile } from 'typebox/compile';
 import type { Validator } from 'typebox/compile';
-import { EVENT_CATALOGUE, type PzEvent } from './events';
+import { EVENT_CATALOGUE } from './events';
 import type { CodedError } from './result';
 
 const validators = new Map<string, Validator>(EVENT_CATALOGUE.map((e) => [e.type, Compile(e.data) as unknown as Validator]));
