@@ -2,8 +2,8 @@ import { Type, type Static, type TSchema } from 'typebox';
 
 /**
  * The event catalogue. Every fact the service records is one of these, named in the past tense,
- * with a schema version. Released versions are never edited: a change adds a version and an
- * upcaster (see `upcasters.ts`).
+ * with a schema version. Released versions are never edited: a change adds a version, and
+ * readers of older versions get an upcaster at that time.
  */
 function defineEvent<T extends string, V extends number, S extends TSchema>(type: T, schemaVersion: V, data: S) {
   return { type, schemaVersion, data } as const;
