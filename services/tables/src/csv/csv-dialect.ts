@@ -1,0 +1,132 @@
+import { isNumericText } from './csv-values';
+
+export type CsvDelimiter = ',' | ';' | '\t' | 'whitespace';
+
+export interface CsvDialect {
+  readonly delimiter: CsvDelimiter;
+  readonly hasHeader: boolean;
+  /** Lines starting with `#` are comments (astropy and many survey exports write them). */
+  readonly hasComments: boolean;
+  /** Column names taken from the last leading comment line (astropy's `commented_header`). */
+  readonly commentedHeader: string[] | null;
+}
+
+const CHARACTER_DELIMITERS = [',', '\t', ';'] as const;
+const SNIFF_LINES = 200;
+
+/** Splits one line on a delimiter, honouring double quotes (`""` is a literal quote). */
+export function splitDelimited(line: string, delimiter: string): string[] {
+  const fields: string[] = [];
+  let field = '';
+  let quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const char = line[i];
+    if (quoted) {
+      if (char === '"' && line[i + 1] === '"') {
+        field += '"';
+        i++;
+      } else if (char === '"') quoted = false;
+      else field += char;
+    } else if (char === '"' && field.trim() === '') {
+      quoted = true;
+      field = '';
+    } else if (char === delimiter) {
+      fields.push(field);
+      field = '';
+    } else field += char;
+  }
+  fields.push(field);
+  return fields;
+}
+
+const WHITESPACE_TOKEN = /"((?:[^"]|"")*)"|(\S+)/g;
+
+/** Splits on runs of whitespace; a double-quoted token may contain spaces. */
+export function splitWhitespace(line: string): string[] {
+  const tokens: string[] = [];
+  for (const match of line.matchAll(WHITESPACE_TOKEN)) {
+    tokens.push(match[1] !== undefined ? match[1].replace(/""/g, '"') : (match[2] ?? ''));
+  }
+  return tokens;
+}
+
+export const splitLine = (line: string, delimiter: CsvDelimiter): string[] =>
+  delimiter === 'whitespace' ? splitWhitespace(line) : splitDelimited(line, delimiter);
+
+const isComment = (line: string): boolean => line.trimStart().startsWith('#');
+
+const allEqual = (counts: readonly number[]): boolean => counts.every((count) => count === counts[0]);
+
+function chooseDelimiter(lines: readonly string[]): CsvDelimiter {
+  const fieldCounts = (delimiter: CsvDelimiter) => lines.map((line) => splitLine(line, delimiter).length);
+  const consistent = (delimiter: CsvDelimiter) => {
+    const counts = fieldCounts(delimiter);
+    return allEqual(counts) && (counts[0] ?? 0) > 1;
+  };
+  const character = CHARACTER_DELIMITERS.find(consistent);
+  if (character) return character;
+  if (consistent('whitespace')) return 'whitespace';
+  // No delimiter splits every line alike: keep the one the first line uses most, so the
+  // ragged line is reported against it rather than read as a one-column table.
+  const widest = [...CHARACTER_DELIMITERS, 'whitespace' as const]
+    .map((delimiter) => ({ delimiter, width: fieldCounts(delimiter)[0] ?? 0 }))
+    .filter(({ width }) => width > 1)
+    .sort((a, b) => b.width - a.width)[0];
+  return widest?.delimiter ?? ',';
+}
+
+function firstRowIsHeader(rows: readonly string[][]): boolean {
+  const [first, ...rest] = rows;
+  if (!first) return false;
+  const names = first.map((field) => field.trim());
+  if (names.some((name) => name === '')) return false;
+  const namesAreText = names.every((name) => !isNumericText(name));
+  if (rest.length === 0) return namesAreText;
+  const numericBelowTextAbove = names.some((name, column) => {
+    const below = rest.map((row) => (row[column] ?? '').trim()).filter((value) => value !== '');
+    return !isNumericText(name) && below.length > 0 && below.every(isNumericText);
+  });
+  return numericBelowTextAbove || (namesAreText && new Set(names).size === names.length);
+}
+
+/**
+ * Guesses delimiter and header from the first lines, as the reference server (pandas +
+ * csv.Sniffer) does: the delimiter that splits every line into the same number (> 1) of
+ * fields wins (comma, then tab, then semicolon, then runs of whitespace); the first line is a
+ * header when it is text above numbers.
+ */
+export function sniffCsvDialect(sample: string): CsvDialect | null {
+  const allLines = sample.split(/\r?\n|\r/).filter((line) => line.trim() !== '');
+  const leadingComments: string[] = [];
+  for (const line of allLines) {
+    if (!isComment(line)) break;
+    leadingComments.push(line);
+  }
+  const hasComments = leadingComments.length > 0;
+  const lines = allLines.filter((line) => !(hasComments && isComment(line))).slice(0, SNIFF_LINES);
+  if (lines.length === 0) return null;
+
+  const delimiter = chooseDelimiter(lines);
+  const rows = lines.map((line) => splitLine(line, delimiter));
+  const hasHeader = firstRowIsHeader(rows);
+  const width = rows[0]?.length ?? 0;
+  const lastComment = leadingComments.at(-1)?.trim().replace(/^#+/, '');
+  const commentNames = lastComment === undefined ? null : splitLine(lastComment.trim(), delimiter).map((n) => n.trim());
+  const commentedHeader =
+    !hasHeader && commentNames && commentNames.length === width && commentNames.every((n) => n !== '' && !isNumericText(n))
+      ? commentNames
+      : null;
+  return { delimiter, hasHeader, hasComments, commentedHeader };
+}
+
+/** NUL bytes or many control characters mean this is not text (a pickle, an image, noise). */
+export function looksBinary(sample: Uint8Array): boolean {
+  if (sample.includes(0)) return true;
+  let control = 0;
+  for (const byte of sample) {
+    if (byte < 0x20 && byte !== 0x09 && byte !== 0x0a && byte !== 0x0d && byte !== 0x0c) control++;
+  }
+  const text = new TextDecoder('utf-8').decode(sample);
+  const replaced = text.length - text.replaceAll('\uFFFD', '').length;
+  return control > sample.length / 100 || replaced > text.length / 20;
+}

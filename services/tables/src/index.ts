@@ -1,0 +1,6 @@
+export { inspectTable, DEFAULT_MAX_EXTRACTED_BYTES, DEFAULT_PREVIEW_ROWS, type InspectTableOptions } from './inspect-table';
+export { readTableRows, type ReadTableRowsOptions } from './read-table-rows';
+export { MAX_WINDOW_ROWS } from './read-table';
+export { TABLE_ERROR_CODES, type TableError, type TableErrorCode } from './errors';
+export { createReadMeter } from './types';
+export type { JsonValue, ReadMeter, TableColumn, TableDetails, TableFormat, TableInspection, TableRow, TableRows } from './types';

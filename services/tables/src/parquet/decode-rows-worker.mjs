@@ -1,0 +1,44 @@
+// Decodes Parquet rows off the main thread. Plain JavaScript on purpose: a worker starts from
+// a file that node runs as is, in production (tsx) and under vitest alike. The request and
+// reply shapes are declared in decode-rows-in-worker.ts, the only caller.
+import { open } from 'node:fs/promises';
+import { parentPort, workerData } from 'node:worker_threads';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { parquetReadObjects } from 'hyparquet';
+
+const { filePath, metadata, rowStart, rowEnd, columns } = workerData;
+let bytesRead = 0;
+let reads = 0;
+const handle = await open(filePath, 'r');
+const file = {
+  byteLength: (await handle.stat()).size,
+  async slice(start, end = this.byteLength) {
+    const buffer = new Uint8Array(end - start);
+    let filled = 0;
+    while (filled < buffer.length) {
+      const result = await handle.read(buffer, filled, buffer.length - filled, start + filled);
+      if (result.bytesRead === 0) break;
+      filled += result.bytesRead;
+    }
+    bytesRead += filled;
+    reads += 1;
+    return buffer.buffer.slice(0, filled);
+  },
+};
+try {
+  const rows = await parquetReadObjects({
+    file,
+    metadata,
+    rowStart,
+    rowEnd,
+    columns,
+    compressors: { GZIP: (input) => gunzipSync(input), BROTLI: (input) => brotliDecompressSync(input) },
+  });
+  parentPort.postMessage({ ok: true, rows, bytesRead, reads });
+} catch (cause) {
+  const corrupt = cause instanceof TypeError || cause instanceof RangeError;
+  const message = corrupt ? 'its bytes are corrupt (the decoder failed on them)' : cause instanceof Error ? cause.message : String(cause);
+  parentPort.postMessage({ ok: false, message, bytesRead, reads });
+} finally {
+  await handle.close();
+}

@@ -1,0 +1,16 @@
+import type { CompressionCodec, FileMetaData } from 'hyparquet';
+
+/** hyparquet decodes SNAPPY itself; the decoding worker adds GZIP and BROTLI from node's zlib. */
+const DECODABLE = new Set<CompressionCodec>(['UNCOMPRESSED', 'SNAPPY', 'GZIP', 'BROTLI']);
+
+/** Codecs used by the file that no decompressor here handles (ZSTD and LZ4 need a package). */
+export function undecodableCodecs(metadata: FileMetaData): CompressionCodec[] {
+  const codecs = new Set<CompressionCodec>();
+  for (const rowGroup of metadata.row_groups) {
+    for (const chunk of rowGroup.columns) {
+      const codec = chunk.meta_data?.codec;
+      if (codec && !DECODABLE.has(codec)) codecs.add(codec);
+    }
+  }
+  return [...codecs];
+}

@@ -1,0 +1,75 @@
+import type { CodedError } from '@pz/contracts';
+import type { TableErrorCode } from './errors';
+
+/** What a reader found in a table file, in the shapes the registry and `read_data` need. */
+
+export type TableFormat = 'csv' | 'parquet' | 'hdf5' | 'fits';
+
+export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+export type TableRow = Record<string, JsonValue>;
+
+/** Format facts shown by `main_file_info` (CSV delimiter, HDF5 dataset path, FITS extension...). */
+export type TableDetails = Record<string, string | number | boolean | null>;
+
+/**
+ * `type` is a dtype-like name. CSV gives the coarse `int`, `float`, `bool` or `string` it can
+ * infer from text; binary formats give the stored type (`int16`, `uint32`, `float64`, `bool`,
+ * `string`, `bytes`, `timestamp`...), with `[n]` appended for fixed-size array cells.
+ */
+export interface TableColumn {
+  readonly name: string;
+  readonly type: string;
+}
+
+export interface TableInspection {
+  readonly format: TableFormat;
+  readonly columns: TableColumn[];
+  readonly nRows: number;
+  readonly previewRows: TableRow[];
+  readonly details: TableDetails;
+}
+
+export interface TableRows {
+  readonly count: number;
+  readonly columns: string[];
+  readonly rows: TableRow[];
+}
+
+/** Counts the bytes readers take from disk, so benches and tests can check preview cost. */
+export interface ReadMeter {
+  bytesRead: number;
+  reads: number;
+}
+
+export const createReadMeter = (): ReadMeter => ({ bytesRead: 0, reads: 0 });
+
+/** Rows `[offset, offset + limit)` of a table. */
+export interface RowWindow {
+  readonly offset: number;
+  readonly limit: number;
+}
+
+export interface ReadContext {
+  /** The name the file was uploaded under; its extension is a hint when magic bytes say nothing. */
+  readonly fileName: string;
+  readonly meter?: ReadMeter;
+  /** Absolute cap on the bytes one archive member may expand to. */
+  readonly maxExtractedBytes: number;
+  /** How long a worker may decode pages before the data is deemed hostile (tests shorten it). */
+  readonly decodeTimeoutMs?: number;
+}
+
+/** One reader's answer: the table's shape plus the rows of the requested window. */
+export interface TableSlice {
+  readonly format: TableFormat;
+  readonly columns: TableColumn[];
+  readonly nRows: number;
+  readonly rows: TableRow[];
+  readonly details: TableDetails;
+  /**
+   * Set when the shape is known but rows cannot be decoded (a Parquet codec without a
+   * decompressor here): an inspection still succeeds, a request for rows fails with it.
+   */
+  readonly rowsUnavailable?: CodedError<TableErrorCode>;
+}
