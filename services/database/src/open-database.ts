@@ -2,6 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { PGlite } from '@electric-sql/pglite';
 import { Kysely, PostgresDialect } from 'kysely';
 import { PGliteDialect } from 'kysely-pglite-dialect';
+import { lockFolder } from './folder-lock';
 import pg from 'pg';
 
 /**
@@ -40,6 +41,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
 
 async function openPglite(options: DatabaseOptions): Promise<Database> {
   if (options.pgliteDir) mkdirSync(options.pgliteDir, { recursive: true });
+  const release = options.pgliteDir && !options.pglite ? lockFolder(options.pgliteDir) : () => {};
   const pglite = options.pglite ?? (options.pgliteDir ? new PGlite(options.pgliteDir) : new PGlite());
   await pglite.waitReady;
   if (options.schema) {
@@ -51,7 +53,10 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kysely,
     schema: options.schema ?? 'public',
     listen: async () => async () => {},
-    close: () => kysely.destroy(),
+    async close() {
+      await kysely.destroy();
+      release();
+    },
   };
 }
 
