@@ -1,4 +1,113 @@
+import { Type } from 'typebox';
+import { streamName } from '@pz/contracts';
+import { productDecider, type ProductCommand } from '@pz/domain';
+import { commandContext, domainCaller, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import type { PzApp } from '../http/app-types';
+import { PaginationQuery, isProblem, readPage } from '../http/pagination';
+import { sendProblem } from '../http/problem';
+import { findProductRow, type ProductRow } from '../queries/product-rows';
+import { sendRegistryProblem } from '../registry/errors';
+import { findMainFile, noMainFile } from '../registry/main-file';
+import { mainFileInfo } from '../registry/main-file-info';
+import { readDataPage } from '../registry/read-data';
+import { decideRegistry, type RegistryOutcome } from '../registry/registry-outcome';
+import { MainFileInfoSchema, ReadDataSchema } from '../registry/schemas';
+import { productJson } from '../serializers/product';
+import { visibleProduct } from './product-lookup';
+import { Detail, ProductSchema } from './schemas';
 
-// Placeholder: filled in by its own task before this work is submitted.
-export async function registryRoutes(_app: PzApp): Promise<void> {}
+const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
+const ReadDataQuery = Type.Object(PaginationQuery);
+
+const mayChange = (caller: AuthenticatedCaller, row: ProductRow): boolean => caller.isAdmin || caller.userId === row.owner_id;
+
+async function registryCommand(allocateColumnIds: (n: number) => Promise<number[]>, caller: AuthenticatedCaller, outcome: RegistryOutcome): Promise<ProductCommand> {
+  if (outcome.kind === 'failed') return { type: 'FailProductRegistry', caller: domainCaller(caller), fileId: outcome.fileId, code: outcome.code, reason: outcome.reason };
+  // One id per column is an upper bound: the decider reuses the ids of same-named earlier columns.
+  const newColumnIds = await allocateColumnIds(outcome.contents.columns.length);
+  return { type: 'RegisterProductContents', caller: domainCaller(caller), contents: outcome.contents, newColumnIds };
+}
+
+/**
+ * Registry of a product's main file (`/registry/`), and what it makes available: the file's
+ * description (`/main_file_info/`) and a paged preview of its rows (`/read_data/`).
+ */
+export async function registryRoutes(app: PzApp): Promise<void> {
+  const { deps } = app;
+  const db = deps.catalogue;
+
+  app.route({
+    method: ['GET', 'POST'],
+    url: '/api/products/:id/registry/',
+    // The pzserver client runs registry with GET; a HEAD must not run it as well.
+    exposeHeadRoute: false,
+    schema: {
+      summary: 'Inspect the main file and register its columns (owner or admin). A tabular product whose main file is not a readable table is marked failed (status 9) and answered 422 with the reason.',
+      params: IdParams,
+      response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail, 503: Detail },
+    },
+    handler: async (request, reply) => {
+      const caller = requireUser(request, reply);
+      if (!caller) return reply;
+      const row = await visibleProduct(deps, caller, request.params.id, reply);
+      if (!row) return reply;
+      // The decider refuses these too; saying so first spares inspecting a file for nothing.
+      if (!mayChange(caller, row)) return sendProblem(reply, { code: 'FORBIDDEN', message: 'only the owner of this product or an admin may run its registry' });
+      if (row.status === 2) return sendProblem(reply, { code: 'INVALID_STATE', message: 'this product was deleted' });
+      const file = await findMainFile(db, row.id);
+      if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
+
+      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file);
+      if (!('kind' in outcome)) {
+        request.log.error({ productId: row.id, fileId: file.id, code: outcome.code }, outcome.message);
+        return sendRegistryProblem(reply, outcome);
+      }
+      const command = await registryCommand((n) => deps.allocateIds('column', n), caller, outcome);
+      const result = await deps.bus.execute(productDecider, streamName('product', row.id), command, commandContext(request, caller));
+      if (!result.ok) return sendProblem(reply, result.error);
+      request.log.info({ productId: row.id, fileId: file.id, outcome: outcome.kind, ...(outcome.kind === 'registered' ? { format: outcome.contents.format, nRows: outcome.contents.nRows } : { code: outcome.code }) }, 'registry');
+      if (outcome.kind === 'failed') {
+        return sendRegistryProblem(reply, { code: outcome.code, message: `${outcome.reason} The product is marked as failed (status 9); replace its main file and run registry again.` });
+      }
+      const updated = await findProductRow(db, row.id);
+      if (!updated) throw new Error(`product ${row.id} vanished`);
+      return productJson(updated, caller);
+    },
+  });
+
+  app.get('/api/products/:id/main_file_info/', {
+    schema: { summary: 'The product with a description of its main file (row count, CSV dialect, associated columns)', params: IdParams, response: { 200: MainFileInfoSchema, 400: Detail, 401: Detail, 404: Detail } },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const file = await findMainFile(db, row.id);
+    if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
+    return { ...productJson(row, caller), main_file: await mainFileInfo(db, row.id, file) };
+  });
+
+  app.get('/api/products/:id/read_data/', {
+    schema: {
+      summary: 'A page of the main file\'s rows (page_size default 100, at most 1000). 409 before registry or after a failed one; 400 when the main file is not a table.',
+      params: IdParams,
+      querystring: ReadDataQuery,
+      response: { 200: ReadDataSchema, 400: Detail, 401: Detail, 404: Detail, 409: Detail, 422: Detail, 503: Detail },
+    },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const page = readPage(request.query);
+    if (isProblem(page)) return sendProblem(reply, page);
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const file = await findMainFile(db, row.id);
+    if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
+    const data = await readDataPage(db, deps.blobs, row.id, file, page);
+    if ('code' in data) {
+      if (data.code === 'STORAGE_UNAVAILABLE') request.log.error({ productId: row.id, fileId: file.id }, data.message);
+      return sendRegistryProblem(reply, data);
+    }
+    return data;
+  });
+}

@@ -1,0 +1,35 @@
+import type { Kysely } from 'kysely';
+import type { Static } from 'typebox';
+import type { CatalogueTables } from '@pz/projections';
+import { findRegistry, type MainFileRow } from './main-file';
+import type { MainFileSchema } from './schemas';
+
+/**
+ * The `main_file` block of `main_file_info`, from the read models only: the file is never read
+ * here, so the answer is as cheap for a 10 GB Parquet as for the tutorial CSV. Row count and CSV
+ * dialect are those registry recorded.
+ */
+export async function mainFileInfo(db: Kysely<CatalogueTables>, productId: number, file: MainFileRow): Promise<Static<typeof MainFileSchema>> {
+  const [registry, columns] = await Promise.all([
+    findRegistry(db, productId),
+    db.selectFrom('product_contents').select(['column_name', 'ucd', 'alias']).where('product_id', '=', productId).orderBy('order').execute(),
+  ]);
+  const details = registry?.details ?? {};
+  const info: Static<typeof MainFileSchema> = {
+    name: file.name,
+    type: file.mime_type,
+    extension: file.extension,
+    size: Number(file.size),
+    n_rows: registry?.n_rows == null ? null : Number(registry.n_rows),
+    is_directory: false,
+    associated_columns: columns.filter((c) => c.alias !== null || c.ucd !== null),
+    format: registry?.format ?? null,
+    registry_error: registry?.error_message ?? null,
+  };
+  if (registry?.format === 'csv') {
+    if (typeof details.delimiter === 'string') info.delimiter = details.delimiter;
+    if (typeof details.has_header === 'boolean') info.has_header = details.has_header;
+    info.columns = columns.map((c) => c.column_name);
+  }
+  return info;
+}

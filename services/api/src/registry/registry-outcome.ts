@@ -1,0 +1,76 @@
+import { PRODUCT_TYPES } from '@pz/contracts';
+import type { BlobStore } from '@pz/blobs';
+import { inspectTable, type TableError, type TableErrorCode, type TableInspection } from '@pz/tables';
+import type { RegistryProblem } from './errors';
+import { mainFilePath, type MainFileRow } from './main-file';
+
+/** `format` recorded for a free-format main file that is not a table. */
+export const NOT_A_TABLE_FORMAT = 'binary';
+/** `format` recorded for a main file kept only as metadata: its bytes were never stored here. */
+export const NOT_STORED_FORMAT = 'unknown';
+
+export interface RegisteredContents {
+  readonly fileId: number;
+  readonly format: string;
+  readonly nRows: number | null;
+  readonly columns: { name: string; type: string }[];
+  readonly details: Record<string, string | number | boolean | null>;
+}
+
+/** What one registry run records: exactly one of these becomes one command. */
+export type RegistryOutcome =
+  | { readonly kind: 'registered'; readonly contents: RegisteredContents }
+  | { readonly kind: 'failed'; readonly fileId: number; readonly code: TableErrorCode; readonly reason: string };
+
+const TABLE_KINDS = 'CSV/TXT, FITS, HDF5, Parquet, or a .zip/.tar.gz holding one of them';
+
+const isTabularType = (typeName: string): boolean => PRODUCT_TYPES.find((t) => t.name === typeName)?.tabular ?? false;
+
+/** Product-contents rows are addressed by column name, so a repeated name cannot be associated. */
+function repeatedColumnName(table: TableInspection): string | null {
+  const seen = new Set<string>();
+  for (const column of table.columns) {
+    if (seen.has(column.name)) return column.name;
+    seen.add(column.name);
+  }
+  return null;
+}
+
+async function readMainTable(blobs: BlobStore, file: MainFileRow): Promise<{ table: TableInspection } | { notTable: TableError } | RegistryProblem> {
+  const located = mainFilePath(blobs, file);
+  if ('code' in located) return located;
+  const inspected = await inspectTable(located.path, { fileName: file.name });
+  if (!inspected.ok) {
+    // A file we stored but cannot open is our fault, not the uploader's: never mark the product for it.
+    if (inspected.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: inspected.error.message };
+    return { notTable: inspected.error };
+  }
+  const repeated = repeatedColumnName(inspected.value);
+  if (repeated !== null) return { notTable: { code: 'TABLE_FORMAT_UNSUPPORTED', message: `The column name "${repeated}" appears more than once; column names must be unique.` } };
+  return { table: inspected.value };
+}
+
+/**
+ * Inspects a product's main file and says what registry records. Tabular types need a readable
+ * table, otherwise the product fails (status 9) with the reader's reason; free-format types take
+ * any file, registered without columns when it is not a table. A storage fault is returned as a
+ * problem and recorded nowhere.
+ */
+export async function decideRegistry(blobs: BlobStore, productTypeName: string, file: MainFileRow): Promise<RegistryOutcome | RegistryProblem> {
+  if (!file.stored) {
+    return { kind: 'registered', contents: { fileId: file.id, format: NOT_STORED_FORMAT, nRows: null, columns: [], details: { stored: false } } };
+  }
+  const read = await readMainTable(blobs, file);
+  if ('table' in read) {
+    const { format, nRows, columns, details } = read.table;
+    return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: columns.map((c) => ({ name: c.name, type: c.type })), details } };
+  }
+  if ('code' in read) return read;
+  if (isTabularType(productTypeName)) {
+    return { kind: 'failed', fileId: file.id, code: read.notTable.code, reason: `The main file "${file.name}" is not a readable table (${TABLE_KINDS}): ${read.notTable.message}` };
+  }
+  return {
+    kind: 'registered',
+    contents: { fileId: file.id, format: NOT_A_TABLE_FORMAT, nRows: null, columns: [], details: { not_a_table: read.notTable.message } },
+  };
+}

@@ -1,0 +1,45 @@
+import { Type, type TSchema } from 'typebox';
+import { ProductSchema } from '../routes/schemas';
+
+const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
+
+/** One column of a registered main file, as the pzserver client reads and patches it. */
+export const ProductContentSchema = Type.Object({
+  id: Type.Integer(),
+  product: Type.Integer(),
+  column_name: Type.String(),
+  ucd: Nullable(Type.String()),
+  order: Type.Integer(),
+  alias: Nullable(Type.String()),
+});
+
+export const AssociatedColumnSchema = Type.Object({ column_name: Type.String(), ucd: Nullable(Type.String()), alias: Nullable(Type.String()) });
+
+export const MainFileSchema = Type.Object({
+  name: Type.String(),
+  type: Type.String(),
+  extension: Type.String(),
+  size: Type.Integer(),
+  /** Null until registry has counted the rows (and for files that are not tables). */
+  n_rows: Nullable(Type.Integer()),
+  is_directory: Type.Boolean(),
+  /** The columns that have a role or UCD. */
+  associated_columns: Type.Array(AssociatedColumnSchema),
+  /** What registry found: csv, parquet, hdf5, fits, binary (not a table), unknown (not stored); null before registry. */
+  format: Nullable(Type.String()),
+  /** Why the last registry failed; null otherwise. */
+  registry_error: Nullable(Type.String()),
+  delimiter: Type.Optional(Type.String()),
+  has_header: Type.Optional(Type.Boolean()),
+  columns: Type.Optional(Type.Array(Type.String())),
+});
+
+export const MainFileInfoSchema = Type.Object({ ...ProductSchema.properties, main_file: MainFileSchema });
+
+const JsonCell = Type.Unknown();
+
+export const ReadDataSchema = Type.Object({
+  count: Type.Integer(),
+  columns: Type.Array(Type.String()),
+  results: Type.Array(Type.Record(Type.String(), JsonCell)),
+});
