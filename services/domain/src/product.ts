@@ -217,6 +217,7 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
     case 'AttachProductFile': {
       if (command.caller.userId !== state.ownerId) return err(domainError('FORBIDDEN', 'only the owner may add files to this product'));
       const f = command.file;
+      if (f.role === 0 && state.status === 1) return err(domainError('INVALID_STATE', 'this product is published: its main file can no longer change', 'role'));
       const problem = checkText(f.name, 'file', { required: true, max: 255 });
       if (problem) return err(problem);
       if (f.role === 0 && [...state.files.values()].some((x) => x.role === 0)) {
@@ -226,8 +227,11 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
     }
     case 'RemoveProductFile':
       if (!state.files.has(command.fileId)) return err(domainError('NOT_FOUND', `file ${command.fileId} is not attached to this product`));
+      if (state.files.get(command.fileId)?.role === 0 && state.status === 1) return err(domainError('INVALID_STATE', 'this product is published: its main file can no longer change'));
       return decided([{ type: 'ProductFileRemoved', data: { productId, fileId: command.fileId } }]);
     case 'RegisterProductContents': {
+      const stale = staleMainFile(state, command.contents.fileId);
+      if (stale) return err(stale);
       const previous = new Map(state.columns.map((c) => [c.name, c]));
       let fresh = 0;
       const columns = command.contents.columns.map((c, order) => {
@@ -238,10 +242,20 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       });
       return decided([{ type: 'ProductContentsRegistered', data: { ...command.contents, productId, columns } }]);
     }
-    case 'FailProductRegistry':
+    case 'FailProductRegistry': {
+      const stale = command.fileId === null ? null : staleMainFile(state, command.fileId);
+      if (stale) return err(stale);
       return decided([{ type: 'ProductRegistryFailed', data: { productId, fileId: command.fileId, code: command.code, reason: command.reason } }]);
+    }
     case 'AssociateColumn': {
-      if (!state.columns.some((c) => c.name === command.columnName)) return err(domainError('NOT_FOUND', `column "${command.columnName}" not found in this product`));
+      const column = state.columns.find((c) => c.name === command.columnName);
+      if (!column) return err(domainError('NOT_FOUND', `column "${command.columnName}" not found in this product`));
+      const holder = command.alias === null ? undefined : state.columns.find((c) => c.alias === command.alias && c.name !== command.columnName);
+      if (holder) return err(domainError('VALIDATION_FAILED', `the role ${command.alias} is already given to column "${holder.name}"; clear it there first`, 'alias'));
+      const required = REQUIRED_COLUMN_ROLES[state.typeName as ProductTypeName] ?? [];
+      if (state.status === 1 && column.alias !== null && required.includes(column.alias) && command.alias !== column.alias) {
+        return err(domainError('INVALID_STATE', `this product is published: its ${column.alias} column cannot be unmapped`, 'alias'));
+      }
       const problem = checkText(command.ucd, 'ucd', { max: 128 }) ?? checkText(command.alias, 'alias', { max: 128 });
       if (problem) return err(problem);
       return decided([{ type: 'ProductColumnAssociated', data: { productId, columnName: command.columnName, ucd: command.ucd, alias: command.alias } }]);
@@ -276,6 +290,13 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       return decided([{ type: 'ProductShareRevoked', data: { productId, shareId: command.shareId } }]);
     }
   }
+}
+
+/** Registry results must be about the current main file, not one replaced meanwhile. */
+function staleMainFile(state: ProductState, fileId: number): DomainError | null {
+  if (state.status === 1) return domainError('INVALID_STATE', 'this product is published: its main file is fixed and needs no new registry');
+  if (state.files.get(fileId)?.role !== 0) return domainError('CONFLICT', 'the main file changed while it was being inspected; run registry again');
+  return null;
 }
 
 function describe(type: ProductCommand['type']): string {

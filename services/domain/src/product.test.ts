@@ -1,0 +1,78 @@
+import { describe, expect, it } from 'vitest';
+import type { PzEvent } from '@pz/contracts';
+import { fold } from './aggregate';
+import { productDecider, type ProductCommand } from './product';
+
+const owner = { userId: 1, isAdmin: false };
+const other = { userId: 2, isAdmin: false };
+const admin = { userId: 9, isAdmin: true };
+
+const registered = (typeName = 'redshift_catalog'): PzEvent => ({
+  type: 'ProductRegistered',
+  data: { productId: 5, internalName: '5_x', displayName: 'x', productTypeName: typeName, releaseName: null, officialProduct: false, pzCode: null, description: null, ownerId: 1, origin: 'Upload', processId: null, derivedFrom: [], initialStatus: 0 },
+});
+const mainFile: PzEvent = { type: 'ProductFileAttached', data: { productId: 5, fileId: 50, role: 0, name: 'a.csv', mimeType: 'text/csv', extension: 'csv', size: 10, sha256: 'a'.repeat(64), crc32: 1, stored: true } };
+const contents: PzEvent = {
+  type: 'ProductContentsRegistered',
+  data: { productId: 5, fileId: 50, format: 'csv', nRows: 2, details: {}, columns: ['ra', 'dec', 'z', 'mag'].map((name, order) => ({ id: 100 + order, name, type: 'float', order, ucd: null, alias: null })) },
+};
+const mapped = (columnName: string, alias: string): PzEvent => ({ type: 'ProductColumnAssociated', data: { productId: 5, columnName, ucd: null, alias } });
+const ready = [registered(), mainFile, contents, mapped('ra', 'RA'), mapped('dec', 'Dec'), mapped('z', 'z')];
+
+/** Given these events, when this command: the decision. */
+const when = (given: PzEvent[], command: ProductCommand) => productDecider.decide(command, fold(productDecider, given));
+
+describe('product decider', () => {
+  it('registers with the internal name rule and the caller as owner', () => {
+    const r = when([], { type: 'RegisterProduct', caller: owner, releaseExists: true, data: { productId: 7, displayName: 'My Cat 2', productTypeName: 'other', releaseName: null, officialProduct: false, pzCode: null, description: null, derivedFrom: [] } });
+    expect(r.ok && r.value).toEqual([expect.objectContaining({ type: 'ProductRegistered', data: expect.objectContaining({ internalName: '7_my_cat_2', ownerId: 1, origin: 'Upload', initialStatus: 0 }) })]);
+  });
+
+  it('refuses a release for a reference redshift catalog and official products from non-admins', () => {
+    const base = { productId: 7, displayName: 'x', productTypeName: 'redshift_catalog', releaseName: 'DP1', officialProduct: false, pzCode: null, description: null, derivedFrom: [] };
+    expect(when([], { type: 'RegisterProduct', caller: owner, releaseExists: true, data: base })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'release' } });
+    expect(when([], { type: 'RegisterProduct', caller: owner, releaseExists: true, data: { ...base, releaseName: null, officialProduct: true } })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(when([], { type: 'RegisterProduct', caller: admin, releaseExists: true, data: { ...base, releaseName: null, officialProduct: true } }).ok).toBe(true);
+  });
+
+  it('publishes only with the required roles mapped, naming the missing ones', () => {
+    const partial = [registered(), mainFile, contents, mapped('ra', 'RA')];
+    expect(when(partial, { type: 'PublishProduct', caller: owner })).toMatchObject({ ok: false, error: { code: 'MISSING_REQUIRED_COLUMNS', message: expect.stringContaining('Dec, z') } });
+    expect(when(ready, { type: 'PublishProduct', caller: owner })).toEqual({ ok: true, value: [{ type: 'ProductPublished', data: { productId: 5 } }] });
+    expect(when(ready, { type: 'PublishProduct', caller: other })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+  });
+
+  it('gives each role to one column at a time', () => {
+    expect(when(ready, { type: 'AssociateColumn', caller: owner, columnName: 'mag', ucd: null, alias: 'z' })).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'alias' } });
+    expect(when(ready, { type: 'AssociateColumn', caller: owner, columnName: 'z', ucd: null, alias: 'z' }).ok).toBe(true);
+  });
+
+  it('keeps a published product whole: no unmapping a required role, no new main file, no registry', () => {
+    const published = [...ready, { type: 'ProductPublished', data: { productId: 5 } } as PzEvent];
+    expect(when(published, { type: 'AssociateColumn', caller: owner, columnName: 'z', ucd: null, alias: null })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
+    expect(when(published, { type: 'AssociateColumn', caller: owner, columnName: 'mag', ucd: null, alias: 'z_err' }).ok).toBe(true);
+    expect(when(published, { type: 'RemoveProductFile', caller: owner, fileId: 50 })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
+    expect(when(published, { type: 'FailProductRegistry', caller: owner, fileId: 50, code: 'X', reason: 'y' })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
+  });
+
+  it('refuses a registry result about a main file that was replaced meanwhile', () => {
+    const replaced = [registered(), mainFile, { type: 'ProductFileRemoved', data: { productId: 5, fileId: 50 } } as PzEvent];
+    expect(when(replaced, { type: 'RegisterProductContents', caller: owner, newColumnIds: [1], contents: { fileId: 50, format: 'csv', nRows: 1, details: {}, columns: [{ name: 'a', type: 'int' }] } })).toMatchObject({ ok: false, error: { code: 'CONFLICT' } });
+  });
+
+  it('keeps the ids and mappings of same-named columns when registry runs again', () => {
+    const r = when(ready, { type: 'RegisterProductContents', caller: owner, newColumnIds: [900], contents: { fileId: 50, format: 'csv', nRows: 3, details: {}, columns: [{ name: 'z', type: 'float' }, { name: 'new', type: 'int' }] } });
+    expect(r.ok && r.value[0]?.type === 'ProductContentsRegistered' && r.value[0].data.columns).toEqual([
+      { id: 102, name: 'z', type: 'float', order: 0, ucd: null, alias: 'z' },
+      { id: 900, name: 'new', type: 'int', order: 1, ucd: null, alias: null },
+    ]);
+  });
+
+  it('lets only admins set or clear the official flag, and deletes softly once', () => {
+    expect(when(ready, { type: 'SetOfficial', caller: owner, official: true })).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(when(ready, { type: 'SetOfficial', caller: admin, official: true })).toEqual({ ok: true, value: [{ type: 'ProductMarkedOfficial', data: { productId: 5 } }] });
+    const deleted = [...ready, { type: 'ProductDeleted', data: { productId: 5 } } as PzEvent];
+    expect(when(deleted, { type: 'DeleteProduct', caller: owner })).toEqual({ ok: true, value: [] });
+    expect(when(deleted, { type: 'EditProductMetadata', caller: owner, changes: { displayName: 'y' }, releaseExists: true })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
+  });
+});
