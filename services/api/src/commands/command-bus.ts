@@ -13,6 +13,9 @@ import { domainError, fold, type Decider, type DomainError } from '@pz/domain';
 import type { CommandContext } from './command-context';
 import { eventIdFor } from './event-ids';
 
+const staleRevision = (sent: bigint, current: bigint): DomainError =>
+  domainError('CONFLICT', `this resource changed since you read it (you sent revision ${sent}, it is now at ${current}); reload and try again`);
+
 export interface CommandOutcome {
   readonly events: readonly PzEvent[];
   /** Position of the last event written (or already written); null when nothing was decided. */
@@ -47,12 +50,10 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
   return {
     load,
     async execute(decider, streamName, command, context) {
-      const attempts = options.maxAttempts ?? 5;
+      const attempts = options.maxAttempts ?? 25;
       for (let attempt = 1; ; attempt++) {
         const { state, revision } = await load(decider, streamName);
-        if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
-          return err(domainError('CONFLICT', `this resource changed since you read it (you sent revision ${context.expectedRevision}, it is now at ${revision}); reload and try again`));
-        }
+        if (context.expectedRevision !== undefined && context.expectedRevision !== revision) return err(staleRevision(context.expectedRevision, revision));
         const decision = decider.decide(command, state);
         if (!decision.ok) return decision;
         const events = decision.value;
@@ -80,10 +81,11 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
           await options.waitForProjection(appended.value.position);
           return ok({ events, position: appended.value.position, revision: appended.value.nextRevision });
         }
-        if (appended.error.code !== 'WRONG_EXPECTED_REVISION' || context.expectedRevision !== undefined || attempt >= attempts) {
-          const message = appended.error.code === 'WRONG_EXPECTED_REVISION' ? 'another change to this resource was saved at the same moment; try again' : appended.error.message;
-          return err(domainError('CONFLICT', message));
-        }
+        if (appended.error.code !== 'WRONG_EXPECTED_REVISION') return err(domainError('CONFLICT', appended.error.message));
+        if (context.expectedRevision !== undefined) return err(staleRevision(context.expectedRevision, appended.error.actual));
+        if (attempt >= attempts) return err(domainError('CONFLICT', 'this resource is being changed by many clients at once; try again'));
+        // Writers that lost the race together would collide again at once: spread their retries.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * attempt));
       }
     },
   };
