@@ -1,0 +1,37 @@
+import type { Problem } from '../http/problem';
+
+export const MAX_FILE_NAME_LENGTH = 255;
+
+// Control characters, and the bidirectional overrides that make `evil\u202Etxt.exe` read as a
+// harmless name in a listing.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
+
+export interface FileName {
+  readonly name: string;
+  /** As Python's `os.path.splitext` gives it (with the dot, `""` when none): what pzserver stored. */
+  readonly extension: string;
+}
+
+const invalid = (message: string): Problem => ({ code: 'VALIDATION_FAILED', message, field: 'file' });
+
+/**
+ * The name to record for an uploaded file: the client's base name only. Directory parts (either
+ * slash) are dropped, so `../evil.csv` becomes `evil.csv`; a name that is nothing but dots, holds
+ * control characters or is longer than 255 characters is refused.
+ */
+export function cleanFileName(raw: string): FileName | Problem {
+  const base = raw.split(/[/\\]/).pop() ?? '';
+  if (base.trim() === '') return invalid('the uploaded file has no name: send a file name in the multipart part of "file"');
+  if (/^\.+$/.test(base)) return invalid(`"${base}" is not a file name`);
+  if (FORBIDDEN.test(base)) return invalid('the file name contains control characters');
+  if (base.length > MAX_FILE_NAME_LENGTH) return invalid(`the file name is longer than ${MAX_FILE_NAME_LENGTH} characters`);
+  return { name: base, extension: extensionOf(base) };
+}
+
+/** `"a.tar.gz"` → `".gz"`, `".bashrc"` → `""`: leading dots do not start an extension. */
+export function extensionOf(name: string): string {
+  const leadingDots = /^\.*/.exec(name)?.[0].length ?? 0;
+  const dot = name.lastIndexOf('.');
+  return dot > leadingDots ? name.slice(dot) : '';
+}
