@@ -5,7 +5,7 @@ import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
 import type { CatalogueTables, Projector } from '@pz/projections';
 import type { CommandBus } from './commands/command-bus';
-import type { IdKind } from './ids';
+import type { IdAllocator } from './ids';
 
 /** Everything a route may use; built once by the server, handed to the app. */
 export interface AppDeps {
@@ -16,7 +16,7 @@ export interface AppDeps {
   readonly projector: Projector;
   readonly catalogue: Kysely<CatalogueTables>;
   readonly bus: CommandBus;
-  readonly allocateIds: (kind: IdKind, count?: number) => Promise<number[]>;
+  readonly allocateIds: IdAllocator;
   /** HMAC key for sessions, CSRF and download tokens. */
   readonly secret: string;
 }

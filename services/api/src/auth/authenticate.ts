@@ -85,6 +85,7 @@ export function commandContext(request: FastifyRequest, caller: AuthenticatedCal
       ...(userAgent ? { userAgent: userAgent.slice(0, 200) } : {}),
     },
     commandId,
+    ...(commandId.includes(':') ? { idempotencyKey: commandId } : {}),
     correlationId: typeof request.headers['x-correlation-id'] === 'string' ? request.headers['x-correlation-id'].slice(0, 100) : request.id,
     causationId: request.id,
     ...(revision !== undefined ? { expectedRevision: BigInt(revision) } : {}),

@@ -6,6 +6,8 @@ export interface CommandContext {
   readonly client: Client;
   /** Unique per command; a client may supply it (Idempotency-Key) to make retries safe. */
   readonly commandId: string;
+  /** Set when the client supplied the command id: ids allocated for the command are then kept for its retries. */
+  readonly idempotencyKey?: string;
   readonly correlationId: string;
   /** The event or request that caused this command. */
   readonly causationId: string;

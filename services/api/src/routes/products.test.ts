@@ -192,6 +192,18 @@ for (const backend of testBackends()) {
       expect((await call('GET', `/api/products/${p.body.id}/`, alice.auth)).body.description).toBe('first');
     });
 
+    it('creates a product once when the client retries with the same Idempotency-Key', async () => {
+      const headers = { 'idempotency-key': `retry-${backend.name}-0001` };
+      const first = await call('POST', '/api/products/', alice.auth, { display_name: 'Retried', product_type: 'other' }, headers);
+      const again = await call('POST', '/api/products/', alice.auth, { display_name: 'Retried', product_type: 'other' }, headers);
+      expect(first.status).toBe(201);
+      expect(again.status).toBe(201);
+      expect(again.body.id).toBe(first.body.id);
+      expect((await call('GET', '/api/products/?display_name=Retried', alice.auth)).body.count).toBe(1);
+      const otherKey = await call('POST', '/api/products/', alice.auth, { display_name: 'Retried', product_type: 'other' }, { 'idempotency-key': `retry-${backend.name}-0002` });
+      expect(otherKey.body.id).not.toBe(first.body.id);
+    });
+
     it('records who did what in the event metadata', async () => {
       const p = await create(bob.auth, { display_name: 'Audited', product_type: 'other' });
       await call('PATCH', `/api/products/${p.body.id}/`, admin.auth, { description: 'curated' });

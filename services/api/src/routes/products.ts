@@ -84,15 +84,17 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const release = await resolveRelease(b.release);
     const missing = await missingParents(b.derived_from ?? []);
     if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
-    const [productId] = await deps.allocateIds('product');
+    const context = commandContext(request, caller);
+    const [productId] = await deps.allocateIds('product', 1, context.idempotencyKey);
     const id = productId as number;
     const result = await deps.bus.execute(productDecider, streamName('product', id), {
       type: 'RegisterProduct',
       caller: domainCaller(caller),
       releaseExists: release.exists,
       data: { productId: id, displayName: b.display_name, productTypeName: type.name, releaseName: release.name, officialProduct: b.official_product ?? false, pzCode: b.pz_code || null, description: b.description ?? null, derivedFrom: b.derived_from ?? [] },
-    }, commandContext(request, caller));
-    if (!result.ok) return sendProblem(reply, result.error);
+    }, context);
+    // A retried create (same Idempotency-Key) lands on the same id and finds its product there.
+    if (!result.ok && !(result.error.code === 'ALREADY_EXISTS' && context.idempotencyKey)) return sendProblem(reply, result.error);
     const row = await findProductRow(db, id);
     if (!row) throw new Error(`product ${id} not projected`);
     return reply.code(201).send(productJson(row, caller));
