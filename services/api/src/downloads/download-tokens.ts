@@ -1,0 +1,43 @@
+import { readSignedValue, signValue } from '../auth/secrets';
+
+/** Long enough to start a large download, short enough that a leaked link soon stops working. */
+export const DOWNLOAD_TOKEN_MINUTES = 15;
+
+export type DownloadKind = 'zip' | 'main';
+
+/** What a download link grants: one kind of download of one product, as it was at one revision. */
+export interface DownloadGrant {
+  readonly productId: number;
+  readonly kind: DownloadKind;
+  readonly revision: string;
+  /** The archive fingerprint or the main file's sha256: the exact bytes that were announced. */
+  readonly content: string;
+}
+
+export interface IssuedToken {
+  readonly token: string;
+  readonly expiresAt: Date;
+}
+
+export function issueDownloadToken(secret: string, grant: DownloadGrant, now: number = Date.now()): IssuedToken {
+  const expiresAt = new Date(now + DOWNLOAD_TOKEN_MINUTES * 60_000);
+  const token = signValue(secret, { use: 'download', p: grant.productId, k: grant.kind, r: grant.revision, c: grant.content, exp: expiresAt.getTime() });
+  return { token, expiresAt };
+}
+
+export type TokenCheck = { readonly ok: true; readonly grant: DownloadGrant } | { readonly ok: false; readonly reason: string };
+
+/**
+ * Checks signature, expiry and scope, each failure with its own message. The expiry is checked
+ * here rather than by `readSignedValue` so an expired link can be told apart from a forged one.
+ */
+export function checkDownloadToken(secret: string, token: string | undefined, productId: number, kind: DownloadKind, now: number = Date.now()): TokenCheck {
+  if (!token) return { ok: false, reason: 'Missing download token: call download/prepare/ and use the download_url it returns.' };
+  const payload = readSignedValue(secret, token, Number.NEGATIVE_INFINITY);
+  if (!payload || payload.use !== 'download' || typeof payload.p !== 'number' || typeof payload.r !== 'string' || typeof payload.c !== 'string' || typeof payload.exp !== 'number') {
+    return { ok: false, reason: 'Invalid download token.' };
+  }
+  if (payload.exp < now) return { ok: false, reason: 'Download token has expired: call download/prepare/ again for a fresh link.' };
+  if (payload.p !== productId || payload.k !== kind) return { ok: false, reason: 'This download token was issued for another download.' };
+  return { ok: true, grant: { productId: payload.p, kind, revision: payload.r, content: payload.c } };
+}
