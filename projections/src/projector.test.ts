@@ -21,13 +21,15 @@ function countingProjection(options: { version?: number; failOnce?: (e: Recorded
         },
       },
     },
-    async apply(db: Kysely<object>, event) {
-      const n = (event.data as { n: number }).n;
-      await sql`INSERT INTO counts VALUES (${event.streamName}, 1, ${n})
-        ON CONFLICT (stream_name) DO UPDATE SET events = counts.events + 1, total = counts.total + ${n}`.execute(db);
-      if (!failed && options.failOnce?.(event)) {
-        failed = true;
-        throw new Error('simulated crash in the middle of a batch');
+    async apply(db: Kysely<object>, events) {
+      for (const event of events) {
+        const n = (event.data as { n: number }).n;
+        await sql`INSERT INTO counts VALUES (${event.streamName}, 1, ${n})
+          ON CONFLICT (stream_name) DO UPDATE SET events = counts.events + 1, total = counts.total + ${n}`.execute(db);
+        if (!failed && options.failOnce?.(event)) {
+          failed = true;
+          throw new Error('simulated crash in the middle of a batch');
+        }
       }
     },
   };

@@ -37,9 +37,10 @@ export interface Projector {
 }
 
 /**
- * Feeds read models from the event log. Each page of events is applied, for every projection
- * that has not yet seen it, in ONE database transaction together with the projections'
- * checkpoints: a crash anywhere replays only what was not committed (exactly-once effect).
+ * Feeds read models from the event log. Each page of events is handed, as one batch, to every
+ * projection that has not yet seen it, in ONE database transaction together with the
+ * projections' checkpoints: a crash anywhere replays only what was not committed (exactly-once
+ * effect), and a projection can write a whole page in a few statements.
  */
 export function createProjector(database: Database, store: EventStore, projections: readonly Projection[], options: ProjectorOptions = {}): Projector {
   const checkpoints = new Map<string, LogPosition>();
@@ -50,6 +51,7 @@ export function createProjector(database: Database, store: EventStore, projectio
   let eventsApplied = 0;
   let retryTimer: NodeJS.Timeout | null = null;
   const eventTypes = [...new Set(projections.flatMap((p) => p.eventTypes))];
+  const eventTypesOf = new Map(projections.map((p) => [p.name, new Set(p.eventTypes)]));
 
   const lowest = (): LogPosition => {
     let min: LogPosition | null = null;
@@ -74,13 +76,13 @@ export function createProjector(database: Database, store: EventStore, projectio
     const advanced = new Map<string, LogPosition>();
     let applied = 0;
     await database.kysely.transaction().execute(async (trx) => {
-      for (const event of page.events) {
-        for (const p of projections) {
-          const at = checkpoints.get(p.name) ?? START;
-          if (comparePositions(event.position, at) <= 0 || !p.eventTypes.includes(event.type)) continue;
-          await p.apply(trx, event);
-          applied++;
-        }
+      for (const p of projections) {
+        const at = checkpoints.get(p.name) ?? START;
+        const types = eventTypesOf.get(p.name);
+        const unseen = page.events.filter((event) => comparePositions(event.position, at) > 0 && types?.has(event.type));
+        if (unseen.length === 0) continue;
+        await p.apply(trx, unseen);
+        applied += unseen.length;
       }
       for (const p of projections) {
         const at = checkpoints.get(p.name) ?? START;

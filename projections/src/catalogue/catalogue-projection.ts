@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import { EVENT_CATALOGUE, type PzEvent, type RecordedEvent } from '@pz/contracts';
 import type { Projection } from '../projection';
 import { catalogueMigrations } from './migrations';
+import { PRODUCT_EVENT_TYPES, applyProductEvents } from './product-changes';
 import type { CatalogueTables } from './tables';
 
 /**
@@ -15,14 +16,32 @@ export const catalogueProjection: Projection = {
   eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun')),
   tables: ['product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
   migrations: catalogueMigrations,
-  apply: (db, event) => applyCatalogueEvent(db.withTables<CatalogueTables>(), event),
+  apply: (db, events) => applyCatalogueEvents(db.withTables<CatalogueTables>(), events),
 };
 
-async function applyCatalogueEvent(db: Kysely<CatalogueTables>, recorded: RecordedEvent): Promise<void> {
+/**
+ * Runs of product events (nearly the whole log) are applied together, in a few set-based
+ * statements (see product-changes.ts); any other event first writes the run before it, so
+ * each event sees the rows that every earlier event left.
+ */
+async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonly RecordedEvent[]): Promise<void> {
+  let run: RecordedEvent[] = [];
+  for (const event of events) {
+    if (PRODUCT_EVENT_TYPES.has(event.type)) {
+      run.push(event);
+      continue;
+    }
+    if (run.length) await applyProductEvents(db, run);
+    run = [];
+    await applyReferenceEvent(db, event);
+  }
+  if (run.length) await applyProductEvents(db, run);
+}
+
+/** Product types, releases, users and tokens: rare events, one statement or two each. */
+async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: RecordedEvent): Promise<void> {
   const event = { type: recorded.type, data: recorded.data } as PzEvent;
   const at = recorded.metadata.recordedAt;
-  const touch = (productId: number) =>
-    db.updateTable('products').set({ updated_at: at, last_revision: recorded.revision.toString() }).where('id', '=', productId).execute();
 
   switch (event.type) {
     case 'ProductTypeSeeded': {
@@ -58,136 +77,7 @@ async function applyCatalogueEvent(db: Kysely<CatalogueTables>, recorded: Record
     case 'ApiTokenRevoked':
       await db.updateTable('api_tokens').set({ active: false }).where('token_id', '=', event.data.tokenId).execute();
       return;
-    case 'ProductRegistered': {
-      const d = event.data;
-      const owner = await db.selectFrom('users').select(['username', 'first_name', 'last_name']).where('id', '=', d.ownerId).executeTakeFirst();
-      const ownerName = owner ? `${owner.first_name} ${owner.last_name}`.trim() : '';
-      const username = owner?.username ?? `user ${d.ownerId}`;
-      await db
-        .insertInto('products')
-        .values({
-          id: d.productId,
-          internal_name: d.internalName,
-          display_name: d.displayName,
-          product_type_name: d.productTypeName,
-          release_name: d.releaseName,
-          official_product: d.officialProduct,
-          pz_code: d.pzCode,
-          description: d.description,
-          owner_id: d.ownerId,
-          owner_username: username,
-          owner_name: ownerName,
-          origin: d.origin,
-          process_id: d.processId,
-          status: d.initialStatus,
-          created_at: at,
-          updated_at: at,
-          search_text: searchText(d.displayName, username, ownerName),
-          derived_from: JSON.stringify(d.derivedFrom),
-          last_revision: recorded.revision.toString(),
-        })
-        .execute();
-      return;
-    }
-    case 'ProductMetadataEdited': {
-      const c = event.data.changes;
-      const product = await db.selectFrom('products').select(['owner_username', 'owner_name', 'display_name']).where('id', '=', event.data.productId).executeTakeFirst();
-      await db
-        .updateTable('products')
-        .set({
-          ...(c.displayName !== undefined ? { display_name: c.displayName, search_text: searchText(c.displayName, product?.owner_username ?? '', product?.owner_name ?? '') } : {}),
-          ...(c.description !== undefined ? { description: c.description } : {}),
-          ...(c.pzCode !== undefined ? { pz_code: c.pzCode } : {}),
-          ...(c.releaseName !== undefined ? { release_name: c.releaseName } : {}),
-        })
-        .where('id', '=', event.data.productId)
-        .execute();
-      await touch(event.data.productId);
-      return;
-    }
-    case 'ProductDerivationDeclared':
-      await db.updateTable('products').set({ derived_from: JSON.stringify(event.data.derivedFrom) }).where('id', '=', event.data.productId).execute();
-      await touch(event.data.productId);
-      return;
-    case 'ProductFileAttached': {
-      const d = event.data;
-      await db
-        .insertInto('product_files')
-        .values({ id: d.fileId, product_id: d.productId, role: d.role, name: d.name, mime_type: d.mimeType, extension: d.extension, size: String(d.size), sha256: d.sha256, crc32: String(d.crc32), stored: d.stored, created: at, updated: at })
-        .execute();
-      await touch(d.productId);
-      return;
-    }
-    case 'ProductFileRemoved': {
-      const removed = await db.deleteFrom('product_files').where('id', '=', event.data.fileId).returning('role').executeTakeFirst();
-      if (removed?.role === 0) {
-        await db.deleteFrom('product_contents').where('product_id', '=', event.data.productId).execute();
-        await db.deleteFrom('product_registry').where('product_id', '=', event.data.productId).execute();
-      }
-      await touch(event.data.productId);
-      return;
-    }
-    case 'ProductContentsRegistered': {
-      const d = event.data;
-      await db.deleteFrom('product_contents').where('product_id', '=', d.productId).execute();
-      if (d.columns.length > 0) {
-        await db
-          .insertInto('product_contents')
-          .values(d.columns.map((c) => ({ id: c.id, product_id: d.productId, column_name: c.name, type: c.type, order: c.order, ucd: c.ucd, alias: c.alias })))
-          .execute();
-      }
-      const registry = { file_id: d.fileId, format: d.format, n_rows: d.nRows === null ? null : String(d.nRows), details: JSON.stringify(d.details), error_code: null, error_message: null };
-      await db.insertInto('product_registry').values({ product_id: d.productId, ...registry }).onConflict((oc) => oc.column('product_id').doUpdateSet(registry)).execute();
-      await db.updateTable('products').set({ status: 0 }).where('id', '=', d.productId).where('status', '=', 9).execute();
-      await touch(d.productId);
-      return;
-    }
-    case 'ProductRegistryFailed': {
-      const d = event.data;
-      await db.deleteFrom('product_contents').where('product_id', '=', d.productId).execute();
-      const registry = { file_id: d.fileId, format: null, n_rows: null, details: '{}', error_code: d.code, error_message: d.reason };
-      await db.insertInto('product_registry').values({ product_id: d.productId, ...registry }).onConflict((oc) => oc.column('product_id').doUpdateSet(registry)).execute();
-      await db.updateTable('products').set({ status: 9 }).where('id', '=', d.productId).execute();
-      await touch(d.productId);
-      return;
-    }
-    case 'ProductColumnAssociated': {
-      const d = event.data;
-      await db.updateTable('product_contents').set({ ucd: d.ucd, alias: d.alias }).where('product_id', '=', d.productId).where('column_name', '=', d.columnName).execute();
-      await touch(d.productId);
-      return;
-    }
-    case 'ProductPublished':
-      await setStatus(db, event.data.productId, 1);
-      await touch(event.data.productId);
-      return;
-    case 'ProductProcessingFailed':
-      await setStatus(db, event.data.productId, 9);
-      await touch(event.data.productId);
-      return;
-    case 'ProductDeleted':
-      await setStatus(db, event.data.productId, 2);
-      await touch(event.data.productId);
-      return;
-    case 'ProductMarkedOfficial':
-    case 'ProductOfficialCleared':
-      await db.updateTable('products').set({ official_product: event.type === 'ProductMarkedOfficial' }).where('id', '=', event.data.productId).execute();
-      await touch(event.data.productId);
-      return;
-    case 'ProductShared': {
-      const d = event.data;
-      await db.insertInto('product_shares').values({ share_id: d.shareId, product_id: d.productId, key_hash: d.keyHash, expires_at: d.expiresAt, revoked: false, created_at: at }).execute();
-      return;
-    }
-    case 'ProductShareRevoked':
-      await db.updateTable('product_shares').set({ revoked: true }).where('share_id', '=', event.data.shareId).execute();
-      return;
     default:
       return;
   }
 }
-
-const setStatus = (db: Kysely<CatalogueTables>, productId: number, status: number) =>
-  db.updateTable('products').set({ status }).where('id', '=', productId).execute();
-
-const searchText = (displayName: string, username: string, ownerName: string) => `${displayName} ${username} ${ownerName}`.toLowerCase();
