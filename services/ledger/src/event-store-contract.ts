@@ -142,6 +142,16 @@ export function describeEventStoreContract(label: string, open: () => Promise<Co
       expect(empty.ok ? null : empty.error.code).toBe('EMPTY_APPEND');
     });
 
+    it('refuses an append that repeats an event id, and records nothing of it', async () => {
+      const s = stream();
+      const event = testEvent('A', {}, 1);
+      for (const expected of ['any', 'no_stream'] as const) {
+        const twice = await store.append(s, [event, { ...event, type: 'B' }], expected);
+        expect(twice.ok ? null : twice.error.code).toBe('DUPLICATE_EVENT_ID');
+      }
+      expect(await store.readStream(s)).toHaveLength(0);
+    });
+
     it('chains each event to the hash of the previous event of its stream', async () => {
       const s = stream();
       await store.append(s, [testEvent('A', {}, 1), testEvent('B', {}, 2)], 'no_stream');

@@ -2,7 +2,8 @@ import { GENESIS_HASH, type NewEvent, type RecordedEvent } from '@pz/contracts';
 import { describe, expect, it } from 'vitest';
 import { eventHash } from '../hash-chain';
 import { verifyStream } from '../verify-ledger';
-import { chainEvents, findExisting, repeatedEventId, toEventData } from './append-plan';
+import { repeatedEventId } from '../append-guard';
+import { chainEvents, findExisting, toEventData } from './append-plan';
 import { toRecordedEvent } from './mapping';
 
 const uuid = (n: number) => `00000000-0000-4000-8000-${n.toString().padStart(12, '0')}`;

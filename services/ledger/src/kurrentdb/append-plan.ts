@@ -21,17 +21,6 @@ export interface ChainedEvent {
   readonly hash: string;
 }
 
-/** The first event id that occurs twice in one append, if any: the store would record both. */
-export function repeatedEventId(events: readonly NewEvent[]): string | null {
-  const seen = new Set<string>();
-  for (const event of events) {
-    const id = event.id.toLowerCase();
-    if (seen.has(id)) return id;
-    seen.add(id);
-  }
-  return null;
-}
-
 /**
  * The events of this append already in the stream (a retried command), judged from the stream's
  * latest events, newest first. All found: an idempotent success at the position of the last of

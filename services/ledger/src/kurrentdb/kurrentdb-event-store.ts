@@ -17,12 +17,13 @@ import {
   type Result,
   type Subscription,
 } from '@pz/contracts';
+import { refuseMalformedAppend } from '../append-guard';
 import { meetsExpectation, wrongExpectedRevision } from '../expected-revision';
 import { eventHash } from '../hash-chain';
 import { pollingPageSubscription, pollingSubscription } from '../polling-subscription';
 import { isValidStreamName } from '../stream-names';
 import { WakeSignal } from '../wake-signal';
-import { chainEvents, findExisting, repeatedEventId, toEventData } from './append-plan';
+import { chainEvents, findExisting, toEventData } from './append-plan';
 import type { KurrentDbClientPort } from './client-port';
 import { classifyClientError, laterOf, streamStateFor, toLogPosition, toReadPosition, toRecordedEvent } from './mapping';
 import { streamNamespace, type StreamNamespace } from './namespace';
@@ -142,12 +143,8 @@ async function append(
   events: readonly NewEvent[],
   expected: ExpectedRevision,
 ): Promise<Result<AppendSuccess, AppendError>> {
-  if (!isValidStreamName(streamName)) {
-    return err({ code: 'INVALID_STREAM_NAME', message: `invalid stream name "${streamName}": expected <category>-<id>`, streamName });
-  }
-  if (events.length === 0) return err({ code: 'EMPTY_APPEND', message: `nothing to append to ${streamName}`, streamName });
-  const repeated = repeatedEventId(events);
-  if (repeated) return err({ code: 'DUPLICATE_EVENT_ID', message: `event id ${repeated} occurs twice in one append`, streamName });
+  const malformed = refuseMalformedAppend(streamName, events);
+  if (malformed) return err(malformed);
 
   let conflicted = false;
   for (let attempt = 1; ; attempt++) {

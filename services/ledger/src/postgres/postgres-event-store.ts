@@ -19,9 +19,9 @@ import {
 } from '@pz/contracts';
 import { migrate, toBigInt, type Database } from '@pz/database';
 import { eventHash } from '../hash-chain';
+import { refuseMalformedAppend } from '../append-guard';
 import { meetsExpectation, wrongExpectedRevision } from '../expected-revision';
 import { pollingPageSubscription, pollingSubscription } from '../polling-subscription';
-import { isValidStreamName } from '../stream-names';
 import { WakeSignal } from '../wake-signal';
 import { ledgerMigrations, type LedgerTables } from './schema';
 
@@ -177,10 +177,8 @@ async function appendWithRetry(
   events: readonly NewEvent[],
   expected: ExpectedRevision,
 ): Promise<Result<AppendSuccess, AppendError>> {
-  if (!isValidStreamName(streamName)) {
-    return err({ code: 'INVALID_STREAM_NAME', message: `invalid stream name "${streamName}": expected <category>-<id>`, streamName });
-  }
-  if (events.length === 0) return err({ code: 'EMPTY_APPEND', message: `nothing to append to ${streamName}`, streamName });
+  const malformed = refuseMalformedAppend(streamName, events);
+  if (malformed) return err(malformed);
   for (let attempt = 1; ; attempt++) {
     try {
       return await appendOnce(db, heads, streamName, events, expected);
