@@ -60,15 +60,21 @@ describe('inspectTable on the real redshift catalogs (pyarrow Parquet)', () => {
 });
 
 describe('inspectTable on the real HATS partition', () => {
-  it('knows the 478 rows and the columns, and says why the ZSTD pages cannot be previewed', async () => {
+  it('knows the 478 rows and the columns, and previews its ZSTD-compressed rows', async () => {
     const file = sharedData('hats/elaiss1oid_collection/catalog/dataset/Norder=2/Dir=0/Npix=138.parquet');
-    const result = await inspectTable(file, { fileName: 'Npix=138.parquet' });
+    const result = await inspectTable(file, { fileName: 'Npix=138.parquet', previewRows: 5 });
     expect(result.ok).toBe(true);
     if (!result.ok) return;
     expect(result.value.nRows).toBe(478);
     expect(result.value.columns.map((c) => c.name)).toEqual(expect.arrayContaining(['_healpix_29', 'RAdeg', 'DEdeg', 'z', 'survey_name']));
-    expect(result.value.previewRows).toEqual([]);
-    expect(result.value.details['preview_unavailable']).toContain('ZSTD');
+    expect(result.value.details['preview_unavailable']).toBeUndefined();
+    expect(result.value.previewRows).toHaveLength(5);
+    const first = result.value.previewRows[0];
+    // ELAIS-S1 lies near RA 9.6°, Dec -43.5°.
+    expect(Number(first?.['RAdeg'])).toBeGreaterThan(5);
+    expect(Number(first?.['RAdeg'])).toBeLessThan(15);
+    expect(Number(first?.['DEdeg'])).toBeLessThan(-40);
+    expect(typeof first?.['survey_name']).toBe('string');
   });
 });
 

@@ -4,6 +4,7 @@
 import { open } from 'node:fs/promises';
 import { parentPort, workerData } from 'node:worker_threads';
 import { brotliDecompressSync, gunzipSync } from 'node:zlib';
+import { decompress as zstdDecompress } from 'fzstd';
 import { parquetReadObjects } from 'hyparquet';
 
 const { filePath, metadata, rowStart, rowEnd, columns } = workerData;
@@ -32,7 +33,12 @@ try {
     rowStart,
     rowEnd,
     columns,
-    compressors: { GZIP: (input) => gunzipSync(input), BROTLI: (input) => brotliDecompressSync(input) },
+    compressors: {
+      GZIP: (input) => gunzipSync(input),
+      BROTLI: (input) => brotliDecompressSync(input),
+      // Node 20's zlib has no Zstandard; HATS partitions (hats-import) are ZSTD-compressed.
+      ZSTD: (input, outputLength) => zstdDecompress(input, new Uint8Array(outputLength)),
+    },
   });
   parentPort.postMessage({ ok: true, rows, bytesRead, reads });
 } catch (cause) {
