@@ -1,0 +1,37 @@
+import type { WrittenOutput } from '../catalog-io/write-combined-parquet';
+import type { CombineMode } from './combine-request';
+
+export interface InputSummary {
+  readonly source: string;
+  readonly rows: number;
+  /** Rows per survey name found in the input. */
+  readonly surveys: Readonly<Record<string, number>>;
+  /** Surveys with no translation rules: their rows have null homogenised flag and instrument type. */
+  readonly unknownSurveys: Readonly<Record<string, number>>;
+  /** Columns read by this input's rules that the file lacks (they read as null). */
+  readonly missingRuleColumns: readonly string[];
+}
+
+export interface DuplicateSummary {
+  readonly crossmatchRadiusArcsec: number;
+  /** Groups of two or more rows within the radius of each other (chained). */
+  readonly groups: number;
+  readonly rowsInGroups: number;
+  /** Rows eliminated by each rule, in tiebreaking order then `delta_z_threshold`. */
+  readonly eliminatedBy: Readonly<Record<string, number>>;
+  readonly hardTieRows: number;
+  /** Rows with z_flag_homogenized = 6, left out of the crossmatch (and of a deduplicated output). */
+  readonly stars: number;
+}
+
+export interface CombineSummary {
+  readonly mode: CombineMode;
+  readonly rowsIn: number;
+  readonly rowsOut: number;
+  readonly inputs: readonly InputSummary[];
+  /** Null in `concatenate` mode. */
+  readonly duplicates: DuplicateSummary | null;
+  readonly output: WrittenOutput;
+  /** Wall-clock seconds per stage (read + homogenise, crossmatch + tiebreak, write). */
+  readonly seconds: { readonly prepare: number; readonly duplicates: number; readonly write: number };
+}
