@@ -128,6 +128,51 @@ for (const backend of testBackends()) {
       expect(oneByOne.product_shares?.some((s) => s.includes('"revoked":true'))).toBe(true);
       expect(await project(7)).toEqual(oneByOne);
       expect(await project(1000)).toEqual(oneByOne);
+      const streamLengths = new Map<string, number>();
+      for (const [stream] of scenario()) streamLengths.set(stream, (streamLengths.get(stream) ?? 0) + 1);
+      const revisions = (oneByOne.products ?? []).map((json) => JSON.parse(json) as { id: number; last_revision: string | number });
+      expect(revisions.map((p) => [p.id, Number(p.last_revision)])).toEqual(revisions.map((p) => [p.id, (streamLengths.get(`product-${p.id}`) ?? 0) - 1]));
+    });
+
+    it('keeps a product at its stream\'s revision after every event of the stream, whatever its type', async () => {
+      const productId = 500;
+      const life: PzEvent[] = [
+        { type: 'ProductRegistered', data: { productId, internalName: '500_p', displayName: 'P', productTypeName: 'training_set', releaseName: null, officialProduct: false, pzCode: null, description: null, ownerId: 1, origin: 'Upload', processId: null, derivedFrom: [], initialStatus: 0 } },
+        { type: 'ProductShared', data: { productId, shareId: 'share-500a', keyHash: 'a'.repeat(64), expiresAt: null } },
+        { type: 'ProductFileAttached', data: { productId, fileId: 5000, role: 0, name: 'p.csv', mimeType: 'text/csv', extension: 'csv', size: 10, sha256: 'b'.repeat(64), crc32: 1, stored: true } },
+        { type: 'ProductContentsRegistered', data: { productId, fileId: 5000, format: 'csv', nRows: 1, columns: [{ id: 50_000, name: 'ra', type: 'float64', order: 0, ucd: null, alias: null }], details: {} } },
+        { type: 'ProductColumnAssociated', data: { productId, columnName: 'ra', ucd: 'pos.eq.ra;meta.main', alias: 'RA' } },
+        { type: 'ProductShareRevoked', data: { productId, shareId: 'share-500a' } },
+        { type: 'ProductMetadataEdited', data: { productId, changes: { description: 'd' } } },
+        { type: 'ProductDerivationDeclared', data: { productId, derivedFrom: [1] } },
+        { type: 'ProductMarkedOfficial', data: { productId } },
+        { type: 'ProductOfficialCleared', data: { productId } },
+        { type: 'ProductPublished', data: { productId } },
+        { type: 'ProductShared', data: { productId, shareId: 'share-500b', keyHash: 'c'.repeat(64), expiresAt: null } },
+        { type: 'ProductRegistryFailed', data: { productId, fileId: 5000, code: 'UNREADABLE_TABLE', reason: 'no' } },
+        { type: 'ProductProcessingFailed', data: { productId, reason: 'pipeline failed' } },
+        { type: 'ProductFileRemoved', data: { productId, fileId: 5000 } },
+        { type: 'ProductShareRevoked', data: { productId, shareId: 'share-500b' } },
+        { type: 'ProductDeleted', data: { productId } },
+      ];
+      expect(new Set(life.map((e) => e.type))).toEqual(new Set(catalogueProjection.eventTypes.filter((t) => t.startsWith('Product') && !t.startsWith('ProductType'))));
+      const fresh = await backend.open();
+      const projector = createProjector(fresh, store, [catalogueProjection]);
+      try {
+        await projector.start();
+        const seen: [string, number][] = [];
+        for (const [n, event] of life.entries()) {
+          const appended = await store.append(`product-${productId}`, [{ id: randomUUID(), type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data, metadata: metadata(1000 + n) }], 'any');
+          if (!appended.ok) throw new Error(appended.error.message);
+          expect(await projector.waitFor(appended.value.position, 20_000)).toBe(true);
+          const row = (await sql<{ last_revision: string | number }>`SELECT last_revision FROM products WHERE id = ${productId}`.execute(fresh.kysely)).rows[0];
+          seen.push([event.type, Number(row?.last_revision)]);
+        }
+        expect(seen).toEqual(life.map((e, n) => [e.type, n]));
+      } finally {
+        await projector.stop();
+        await fresh.drop();
+      }
     });
   });
 }

@@ -68,11 +68,16 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
   for (const { event, at, revision } of events) {
     const productId = event.data.productId;
     const product = products.get(productId);
-    const touch = () => {
+    // Every event of the product's stream moves last_revision (the ETag, checked by If-Match
+    // against the stream); only those that change the product itself move updated_at.
+    const advance = () => {
       if (!product) return;
-      product.updated_at = at;
       product.last_revision = revision;
       changedProducts.add(productId);
+    };
+    const touch = () => {
+      if (product) product.updated_at = at;
+      advance();
     };
     const setStatus = (status: number) => {
       if (product) product.status = status;
@@ -191,12 +196,14 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
         const d = event.data;
         if (newShares.has(d.shareId)) throw new Error(`ProductShared: share ${d.shareId} recorded twice`);
         newShares.set(d.shareId, { share_id: d.shareId, product_id: productId, key_hash: d.keyHash, expires_at: d.expiresAt, revoked: false, created_at: at });
+        advance();
         break;
       }
       case 'ProductShareRevoked': {
         const share = newShares.get(event.data.shareId);
         if (share) share.revoked = true;
         else revokedShares.add(event.data.shareId);
+        advance();
         break;
       }
     }

@@ -1,4 +1,4 @@
-import Fastify from 'fastify';
+import Fastify, { type RouteOptions } from 'fastify';
 import cookie from '@fastify/cookie';
 import formbody from '@fastify/formbody';
 import multipart from '@fastify/multipart';
@@ -9,8 +9,10 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/authenticate';
 import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import type { AppDeps } from './deps';
+import { fastifyTrustProxy } from './http/trust-proxy';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
+import { addSecurityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { productRoutes } from './routes/products';
 import { referenceRoutes } from './routes/reference-data';
@@ -36,9 +38,42 @@ function describeValidation(context: string, issues: ValidationIssue[]): { messa
   return { message: `${context}${path ? `.${path}` : ''} ${issue.message ?? 'is invalid'}`, ...(field ? { field } : {}) };
 }
 
+// eslint-disable-next-line no-control-regex -- NUL is the point: PostgreSQL text cannot hold it
+const UNSTORABLE = /[\u0000\p{Cs}]/u;
+
+interface Visit {
+  readonly value: unknown;
+  readonly key: string;
+  readonly parent: Visit | null;
+}
+function pathOf(visit: Visit): string {
+  const keys: string[] = [];
+  for (let at: Visit | null = visit; at !== null; at = at.parent) keys.push(at.key);
+  return keys.reverse().join('.').slice(0, 200);
+}
+
+/** Where a parsed body or query holds text PostgreSQL cannot store (NUL, a lone surrogate), or null. Iterative: JSON nests deeper than the stack. */
+function unstorableText(root: unknown, rootName: string): string | null {
+  const pending: Visit[] = [{ value: root, key: rootName, parent: null }];
+  for (let visit = pending.pop(); visit !== undefined; visit = pending.pop()) {
+    const { value } = visit;
+    if (typeof value === 'string' && UNSTORABLE.test(value)) return pathOf(visit);
+    if (typeof value !== 'object' || value === null) continue;
+    for (const [key, item] of Object.entries(value)) {
+      if (UNSTORABLE.test(key)) return pathOf(visit);
+      pending.push({ value: item, key, parent: visit });
+    }
+  }
+  return null;
+}
+
 export interface AppOptions {
   readonly logger?: boolean | { level: string };
+  /** Told of every route as it is registered (the security-header test walks them all). */
+  readonly onRoute?: (route: RouteOptions) => void;
 }
+
+const DOCS_PREFIX = '/api/docs';
 
 /** The Fastify app: plugins, authentication, error shape, and every route module. */
 export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise<PzApp> {
@@ -48,11 +83,14 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     rewriteUrl: (req) => (req.url ?? '/').replace(/\/{2,}/g, '/'),
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
-    trustProxy: true,
+    trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   app.decorate('deps', deps);
+  if (options.onRoute) app.addHook('onRoute', options.onRoute);
+  // First, so that the hook reaches every plugin's routes, the docs UI's included.
+  addSecurityHeaders(app, { behindTls: deps.config.secureCookies, docsPrefix: DOCS_PREFIX });
   // Set for every request by the onRequest hook below; anonymous until then.
   const callers = new WeakMap<object, RequestCaller>();
   app.decorateRequest('caller', {
@@ -63,10 +101,28 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       callers.set(this, value);
     },
   });
+  // JSON is UTF-8 (RFC 8259): a body that is not is a 400, not text with U+FFFD in it. No route reads text/plain.
+  const parseJson = app.getDefaultJsonParser('error', 'ignore');
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
+    } catch {
+      return done(Object.assign(new Error('the JSON body is not valid UTF-8'), { statusCode: 400, code: 'VALIDATION_FAILED' }), undefined);
+    }
+    parseJson(request, text, done);
+  });
+  // Refused at the door, as a 400 naming where it is, rather than failing a query as a 500.
+  app.addHook('preValidation', async (request, reply) => {
+    const where = unstorableText(request.query, 'querystring') ?? unstorableText(request.body, 'body');
+    if (where === null) return;
+    return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `${where} holds a NUL character or a lone UTF-16 surrogate (\\u0000, \\uD800-\\uDFFF), which cannot be stored`, field: where.split('.').at(-1) ?? where });
+  });
   await app.register(cookie);
   await app.register(formbody);
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', detail: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
+  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
@@ -75,13 +131,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
       security: [{ token: [] }],
     },
   });
-  await app.register(swaggerUi, { routePrefix: '/api/docs' });
+  await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
   app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('X-Frame-Options', 'DENY');
-    reply.header('Referrer-Policy', 'same-origin');
-    if (request.url.startsWith('/api/docs')) return;
+    if (request.url.startsWith(DOCS_PREFIX)) return;
     await authenticate(deps, request, reply);
   });
 

@@ -12,6 +12,8 @@ export interface Config {
   readonly dataDir: string;
   /** A PostgreSQL connection string; null selects embedded PGlite in `pgliteDir`. */
   readonly databaseUrl: string | null;
+  /** Schema on that server to keep every table in (created if missing); null uses the server's default search path. */
+  readonly databaseSchema: string | null;
   readonly pgliteDir: string;
   /** `kurrentdb://` or `esdb://` connection string; null keeps events in PostgreSQL. */
   readonly eventStoreUrl: string | null;
@@ -23,8 +25,16 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Main files of photo-z estimates above this size keep only their metadata. */
   readonly maxStoredEstimateBytes: number;
-  /** Whether cookies get the Secure attribute (set when served behind TLS). */
+  /** Whether cookies get the Secure attribute (set when served behind TLS); also turns on HSTS. */
   readonly secureCookies: boolean;
+  /** Uploads one user may have in progress at once; the next gets 429 before a byte is stored. */
+  readonly maxConcurrentUploadsPerUser: number;
+  /**
+   * Which proxies may speak for the client through X-Forwarded-For/-Proto/-Host: none (false,
+   * the default: the socket's address counts, so a client cannot pick its own address to dodge
+   * rate limits), every hop (true), the nearest N hops, or these addresses/CIDR ranges.
+   */
+  readonly trustProxy: boolean | number | readonly string[];
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -39,6 +49,24 @@ function intFrom(env: Env, name: string, fallback: number): number {
   return value;
 }
 
+function positiveIntFrom(env: Env, name: string, fallback: number): number {
+  const value = intFrom(env, name, fallback);
+  if (value < 1) throw new Error(`configuration: ${name} must be at least 1, got "${env[name] ?? ''}"`);
+  return value;
+}
+
+function trustProxyFrom(env: Env): boolean | number | readonly string[] {
+  const raw = nonEmpty(env.TRUST_PROXY);
+  if (raw === null || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) return Number(raw);
+  const addresses = raw.split(',').map((part) => part.trim()).filter((part) => part !== '');
+  if (addresses.some((part) => !/^[0-9a-fA-F.:]+(\/\d{1,3})?$/.test(part))) {
+    throw new Error(`configuration: TRUST_PROXY must be true, false, a hop count or a comma-separated list of addresses/CIDR ranges, got "${raw}"`);
+  }
+  return addresses;
+}
+
 const nonEmpty = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
 
 export function loadConfig(env: Env = process.env): Config {
@@ -51,6 +79,7 @@ export function loadConfig(env: Env = process.env): Config {
     publicUrl: (nonEmpty(env.PUBLIC_URL) ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
     dataDir,
     databaseUrl: nonEmpty(env.DATABASE_URL),
+    databaseSchema: nonEmpty(env.DATABASE_SCHEMA),
     pgliteDir: path.resolve(env.PGLITE_DIR ?? path.join(dataDir, 'pg')),
     eventStoreUrl: nonEmpty(env.EVENTSTORE_URL),
     blobDir: path.resolve(env.BLOB_DIR ?? path.join(dataDir, 'blobs')),
@@ -59,5 +88,7 @@ export function loadConfig(env: Env = process.env): Config {
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', 10 * 1024 ** 3),
     maxStoredEstimateBytes: intFrom(env, 'MAX_STORED_ESTIMATE_BYTES', 200 * 1024 ** 2),
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
+    maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
+    trustProxy: trustProxyFrom(env),
   };
 }

@@ -48,15 +48,20 @@ export async function authenticate(deps: AppDeps, request: FastifyRequest, reply
   if (!payload || typeof payload.uid !== 'number') return;
   const user = await deps.catalogue.selectFrom('users').select(['id', 'username', 'is_admin']).where('id', '=', payload.uid).executeTakeFirst();
   if (!user) return;
-  if (!SAFE_METHODS.has(request.method)) {
-    const cookie = request.cookies[CSRF_COOKIE];
-    const echoed = request.headers[CSRF_HEADER];
-    if (!cookie || typeof echoed !== 'string' || !equalInConstantTime(cookie, echoed)) {
-      await sendProblem(reply, { code: 'CSRF_FAILED', message: `CSRF check failed: send the ${CSRF_COOKIE} cookie's value in the X-CSRFToken header` });
-      return;
-    }
+  if (!SAFE_METHODS.has(request.method) && !echoesCsrfToken(request)) {
+    await sendProblem(reply, CSRF_FAILED);
+    return;
   }
   request.caller = { kind: 'user', userId: user.id, username: user.username, isAdmin: user.is_admin, via: 'session' };
+}
+
+export const CSRF_FAILED = { code: 'CSRF_FAILED', message: `CSRF check failed: send the ${CSRF_COOKIE} cookie's value in the X-CSRFToken header` } as const;
+
+/** Whether the request echoes the CSRF cookie in the header (double submit), which a cross-site form cannot do. */
+export function echoesCsrfToken(request: FastifyRequest): boolean {
+  const cookie = request.cookies[CSRF_COOKIE];
+  const echoed = request.headers[CSRF_HEADER];
+  return !!cookie && typeof echoed === 'string' && equalInConstantTime(cookie, echoed);
 }
 
 export type AuthenticatedCaller = Extract<RequestCaller, { kind: 'user' }>;

@@ -5,12 +5,16 @@ export const DOWNLOAD_TOKEN_MINUTES = 15;
 
 export type DownloadKind = 'zip' | 'main';
 
-/** What a download link grants: one kind of download of one product, as it was at one revision. */
+/**
+ * What a download link grants: one kind of download of one product, with exactly the bytes that
+ * were announced. The link is bound to that content (the archive fingerprint, or the main file's
+ * sha256), not to the product's revision: events that leave the bytes alone (a share link created
+ * or revoked, a main-file download after a metadata edit) keep prepared links working, and any
+ * change to the bytes ends them.
+ */
 export interface DownloadGrant {
   readonly productId: number;
   readonly kind: DownloadKind;
-  readonly revision: string;
-  /** The archive fingerprint or the main file's sha256: the exact bytes that were announced. */
   readonly content: string;
 }
 
@@ -21,7 +25,7 @@ export interface IssuedToken {
 
 export function issueDownloadToken(secret: string, grant: DownloadGrant, now: number = Date.now()): IssuedToken {
   const expiresAt = new Date(now + DOWNLOAD_TOKEN_MINUTES * 60_000);
-  const token = signValue(secret, { use: 'download', p: grant.productId, k: grant.kind, r: grant.revision, c: grant.content, exp: expiresAt.getTime() });
+  const token = signValue(secret, { use: 'download', p: grant.productId, k: grant.kind, c: grant.content, exp: expiresAt.getTime() });
   return { token, expiresAt };
 }
 
@@ -34,10 +38,10 @@ export type TokenCheck = { readonly ok: true; readonly grant: DownloadGrant } | 
 export function checkDownloadToken(secret: string, token: string | undefined, productId: number, kind: DownloadKind, now: number = Date.now()): TokenCheck {
   if (!token) return { ok: false, reason: 'Missing download token: call download/prepare/ and use the download_url it returns.' };
   const payload = readSignedValue(secret, token, Number.NEGATIVE_INFINITY);
-  if (!payload || payload.use !== 'download' || typeof payload.p !== 'number' || typeof payload.r !== 'string' || typeof payload.c !== 'string' || typeof payload.exp !== 'number') {
+  if (!payload || payload.use !== 'download' || typeof payload.p !== 'number' || typeof payload.c !== 'string' || typeof payload.exp !== 'number') {
     return { ok: false, reason: 'Invalid download token.' };
   }
   if (payload.exp < now) return { ok: false, reason: 'Download token has expired: call download/prepare/ again for a fresh link.' };
   if (payload.p !== productId || payload.k !== kind) return { ok: false, reason: 'This download token was issued for another download.' };
-  return { ok: true, grant: { productId: payload.p, kind, revision: payload.r, content: payload.c } };
+  return { ok: true, grant: { productId: payload.p, kind, content: payload.c } };
 }

@@ -17,7 +17,6 @@ const ARCHIVE_LAYOUT = 'stored-zip/1';
 
 export interface ProductArchive extends Downloadable {
   readonly productId: number;
-  readonly revision: string;
   /** sha256 over everything that determines the archive's bytes: equal fingerprints, equal bytes. */
   readonly fingerprint: string;
   readonly zip: StoredZip;
@@ -25,7 +24,6 @@ export interface ProductArchive extends Downloadable {
 
 export interface MainFileDownload extends Downloadable {
   readonly productId: number;
-  readonly revision: string;
   readonly sha256: string;
 }
 
@@ -81,7 +79,6 @@ export async function productArchive(deps: Sources, row: ProductRow): Promise<Pr
     .digest('hex');
   return {
     productId: row.id,
-    revision: revisionOf(row),
     fingerprint,
     zip,
     filename: `${row.internal_name}.zip`,
@@ -107,7 +104,6 @@ export async function mainFileDownload(deps: Sources, row: ProductRow): Promise<
   if (!record.ok) throw new Error(`product ${row.id}: the content of its main file is missing from the blob store (${record.error.message})`);
   return ok({
     productId: row.id,
-    revision: revisionOf(row),
     sha256: file.sha256,
     filename: file.name,
     contentType: servingPolicy(file.mime_type, false).contentType,
@@ -117,9 +113,6 @@ export async function mainFileDownload(deps: Sources, row: ProductRow): Promise<
     stream: (range) => Readable.from(lazyBlob(deps, file.sha256, range), { objectMode: false }),
   });
 }
-
-/** The read model types `last_revision` (bigint) as a string, but PGlite hands it back as a number. */
-export const revisionOf = (row: ProductRow): string => String(row.last_revision);
 
 async function openBlob(deps: Sources, sha256: string, range: { start: number; end: number }): Promise<Readable> {
   const opened = await deps.blobs.createReadStream(sha256, range);

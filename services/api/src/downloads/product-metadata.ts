@@ -27,11 +27,13 @@ export interface ColumnAssociation {
  * `product_metadata.yaml`: the product's fields, its main file, the column associations and the
  * other files, as the pzserver server wrote it (flat, `main_file`, `associated_columns`,
  * `attach_files`). Fields that depend on who asks (`is_owner`, `can_update`, `can_delete`) are
- * left out, so every caller gets the same bytes for the same revision: the archive's size and
- * checksum are announced before the download and must hold for whoever downloads it.
+ * left out, so every caller gets the same bytes for the same content: the archive's size and
+ * checksum are announced before the download and must hold for whoever downloads it. Also left
+ * out: the stream revision, which counts events that change nothing in the archive too (a share
+ * link created or revoked), and the description's HTML rendering.
  */
 export function productMetadataYaml(row: ProductRow, files: readonly ArchivedFile[], columns: readonly ColumnAssociation[], mainFileRows: number | null): string {
-  const { is_owner: _owner, can_update: _update, can_delete: _delete, ...product } = productJson(row, null);
+  const { is_owner: _owner, can_update: _update, can_delete: _delete, revision: _revision, description_html: _html, ...product } = productJson(row, null);
   const describe = (f: ArchivedFile) => ({
     name: f.name,
     archive_name: f.archiveName,

@@ -25,6 +25,8 @@ export function cleanFileName(raw: string): FileName | Problem {
   if (base.trim() === '') return invalid('the uploaded file has no name: send a file name in the multipart part of "file"');
   if (/^\.+$/.test(base)) return invalid(`"${base}" is not a file name`);
   if (FORBIDDEN.test(base)) return invalid('the file name contains control characters');
+  // U+FFFD is what the multipart parser puts where the name's bytes were not UTF-8.
+  if (base.includes('\uFFFD')) return invalid('the file name is not valid UTF-8');
   if (base.length > MAX_FILE_NAME_LENGTH) return invalid(`the file name is longer than ${MAX_FILE_NAME_LENGTH} characters`);
   return { name: base, extension: extensionOf(base) };
 }

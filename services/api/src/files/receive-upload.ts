@@ -54,7 +54,8 @@ export async function receiveUpload<T>(request: FastifyRequest, options: Receive
     try {
       step = await parts.next();
     } catch (error) {
-      return problem ?? multipartProblem(error, options.maxBytes);
+      // Past a parser limit the dropped fields make any earlier verdict name the wrong cause.
+      return problem !== undefined && !isFormLimit(error) ? problem : multipartProblem(error, options.maxBytes);
     }
     if (step.done === true) break;
     const part = step.value;
@@ -104,7 +105,11 @@ async function receiveFile<T>(part: MultipartFile, fields: UploadFields, options
     return admission;
   }
   const file = { admitted: admission.admitted, name, partType: part.mimetype };
-  const written = await options.blobs.write(reader.chunks(), { maxBytes: admission.storeAtMost });
+  const chunks = reader.chunks();
+  // An empty file is refused before the store sees it, so a refused upload leaves no blob.
+  const first = await chunks.next().catch((error: unknown) => ({ error }));
+  if ('done' in first && first.done === true) return { code: 'VALIDATION_FAILED', message: 'the submitted file is empty', field: 'file' };
+  const written = await options.blobs.write(startingWith(first, chunks), { maxBytes: admission.storeAtMost });
   if (written.ok) {
     const { sha256, size, crc32 } = written.value;
     return { ...file, digest: { sha256, size, crc32 }, stored: true };
@@ -118,6 +123,18 @@ async function receiveFile<T>(part: MultipartFile, fields: UploadFields, options
   const reason = overStoreLimit ? 'the upload stopped before its end' : written.error.message;
   return { code: 'VALIDATION_FAILED', message: `the file could not be received: ${reason}`, field: 'file' };
 }
+
+/** The chunks again, with the one already pulled (or the failure pulling it) in front. */
+async function* startingWith(head: IteratorResult<Buffer> | { error: unknown }, rest: AsyncGenerator<Buffer>): AsyncGenerator<Buffer> {
+  if ('error' in head) throw head.error;
+  if (head.done !== true) yield head.value;
+  yield* rest;
+}
+
+const isFormLimit = (error: unknown): boolean => {
+  const { code } = (error ?? {}) as { code?: unknown };
+  return code === 'FST_FIELDS_LIMIT' || code === 'FST_PARTS_LIMIT';
+};
 
 export const tooLarge = (maxBytes: number): Problem => ({
   code: 'PAYLOAD_TOO_LARGE',

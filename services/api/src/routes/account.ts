@@ -57,7 +57,8 @@ export async function accountRoutes(app: PzApp): Promise<void> {
     const valid = user ? await verifyPassword(request.body.password, user.password_hash) : await hashPassword(request.body.password).then(() => false);
     if (!user || !valid) return sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'wrong username or password' });
     const csrf = newSecretKey();
-    const cookieOptions = { path: '/', sameSite: 'lax' as const, secure: deps.config.secureCookies, maxAge: SESSION_HOURS * 3600 };
+    // Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookies are Secure even without SECURE_COOKIES.
+    const cookieOptions = { path: '/', sameSite: 'lax' as const, secure: deps.config.secureCookies || request.protocol === 'https', maxAge: SESSION_HOURS * 3600 };
     reply.setCookie(SESSION_COOKIE, signValue(deps.secret, { uid: user.id, exp: Date.now() + SESSION_HOURS * 3600_000 }), { ...cookieOptions, httpOnly: true });
     reply.setCookie(CSRF_COOKIE, csrf, { ...cookieOptions, httpOnly: false });
     return { username: user.username, is_admin: user.is_admin, csrf_token: csrf };

@@ -3,7 +3,7 @@ import { requireUser } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
 import { openArchiveChecksums, type ChecksumState } from '../downloads/archive-checksums';
 import { checkDownloadToken, issueDownloadToken, type DownloadKind } from '../downloads/download-tokens';
-import { mainFileDownload, productArchive, revisionOf, type MainFileDownload, type ProductArchive } from '../downloads/product-archive';
+import { mainFileDownload, productArchive, type MainFileDownload, type ProductArchive } from '../downloads/product-archive';
 import { BinaryBody, sendDownload } from '../downloads/send-download';
 import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
@@ -84,8 +84,8 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
     const row = await findProductRow(deps.catalogue, productId);
     if (!row) return sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
-    const archive = revisionOf(row) === check.grant.revision ? await productArchive(deps, row) : null;
-    if (!archive || archive.fingerprint !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
+    const archive = await productArchive(deps, row);
+    if (archive.fingerprint !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
     return sendDownload(request, reply, archive);
   });
 
@@ -131,8 +131,8 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
     const row = await findProductRow(deps.catalogue, productId);
     if (!row) return sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
-    const main = revisionOf(row) === check.grant.revision ? await mainFileDownload(deps, row) : null;
-    if (!main?.ok || main.value.sha256 !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
+    const main = await mainFileDownload(deps, row);
+    if (!main.ok || main.value.sha256 !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
     return sendDownload(request, reply, main.value);
   });
 
@@ -160,7 +160,7 @@ function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: Checksu
   const base = { id: archive.fingerprint, product: archive.productId, filename: archive.filename, size: archive.size };
   switch (state.status) {
     case 'ready': {
-      const issued = issueDownloadToken(deps.secret, { productId: archive.productId, kind: 'zip', revision: archive.revision, content: archive.fingerprint });
+      const issued = issueDownloadToken(deps.secret, { productId: archive.productId, kind: 'zip', content: archive.fingerprint });
       return { ...base, status: 'ready', checksum: state.sha256, progress: 1, download_url: downloadUrl(deps, archive.productId, 'zip', issued.token), expires_at: issued.expiresAt.toISOString() };
     }
     case 'failed':
@@ -171,7 +171,7 @@ function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: Checksu
 }
 
 function mainFileStateJson(deps: AppDeps, main: MainFileDownload): DownloadStateJson {
-  const issued = issueDownloadToken(deps.secret, { productId: main.productId, kind: 'main', revision: main.revision, content: main.sha256 });
+  const issued = issueDownloadToken(deps.secret, { productId: main.productId, kind: 'main', content: main.sha256 });
   return {
     id: main.sha256, product: main.productId, status: 'ready', filename: main.filename, size: main.size, checksum: main.sha256, progress: 1,
     download_url: downloadUrl(deps, main.productId, 'main', issued.token), expires_at: issued.expiresAt.toISOString(),

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import type { FastifyReply } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { FileRole, streamName, type EventData } from '@pz/contracts';
 import { productDecider } from '@pz/domain';
@@ -12,6 +12,7 @@ import { canSeeFile, fileRowsQuery, findFileRow, type FileRow } from '../files/f
 import { chooseMediaType, parseDeclaredType, servingPolicy } from '../files/media-type';
 import { receiveUpload, tooLarge, type Admission, type UploadFields } from '../files/receive-upload';
 import { storedBytesLimit } from '../files/storage-rule';
+import { UploadSlots } from '../files/upload-slots';
 import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { ListSchema, PaginationQuery, isProblem, readPage } from '../http/pagination';
@@ -112,6 +113,7 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
   const { config } = deps;
+  const uploadSlots = new UploadSlots(config.maxConcurrentUploadsPerUser);
 
   /**
    * The file an earlier request with the same command id (Idempotency-Key) attached. Its retry
@@ -159,10 +161,11 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
       summary: 'Upload a file of a product (multipart: product, role, type, then file)',
       description:
         'Only the product owner may add files. The fields product and role must precede the file part (python-requests and browser FormData send them first); type may come on either side. ' +
-        'The file is streamed into the hash store; identical content is stored once. Main files of photo-z estimates above MAX_STORED_ESTIMATE_BYTES keep only their metadata (stored: false).',
+        'The file is streamed into the hash store; identical content is stored once. Main files of photo-z estimates above MAX_STORED_ESTIMATE_BYTES keep only their metadata (stored: false). ' +
+        'Each user may have MAX_CONCURRENT_UPLOADS_PER_USER uploads in progress at once (default 4); one more is refused with 429 (code TOO_MANY_UPLOADS) before anything is stored.',
       consumes: ['multipart/form-data'],
       body: UploadForm,
-      response: { 201: ProductFileSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 413: Detail, 415: Detail },
+      response: { 201: ProductFileSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 413: Detail, 415: Detail, 429: Detail },
     },
     // The form above documents the upload; the handler reads and checks it as it streams, since
     // a streamed multipart body is never a parsed object Ajv could validate.
@@ -177,6 +180,23 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
       reply.header('Connection', 'close');
       return sendProblem(reply, tooLarge(config.maxUploadBytes));
     }
+    const slot = uploadSlots.acquire(caller.userId);
+    if (isProblem(slot)) {
+      // The body is left unread: closing the connection stops the client sending it.
+      reply.header('Connection', 'close').header('Retry-After', '1');
+      return sendProblem(reply, slot);
+    }
+    // A client that goes away may leave the body's stream waiting forever: its slot is freed anyway.
+    reply.raw.once('close', slot.release);
+    try {
+      return await storeUpload(request, reply, caller);
+    } finally {
+      slot.release();
+    }
+  });
+
+  /** The upload itself, once it holds a slot: read the form, store the file, record the event. */
+  const storeUpload = async (request: FastifyRequest, reply: FastifyReply, caller: AuthenticatedCaller): Promise<FastifyReply> => {
     const context = commandContext(request, caller);
     const idempotentCommandId = request.headers['idempotency-key'] === undefined ? null : context.commandId;
     const upload = await receiveUpload(request, { blobs: deps.blobs, maxBytes: config.maxUploadBytes, admit: (fields) => admitUpload(caller, fields, idempotentCommandId) });
@@ -209,7 +229,7 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
     const row = await findFileRow(db, id);
     if (!row) throw new Error(`product file ${id} was attached but is not in the read model`);
     return reply.code(201).send(productFileJson(row, caller, config.publicUrl));
-  });
+  };
 
   app.get('/api/product-files/', {
     schema: { summary: 'List product files (filters: product_id, product, id)', querystring: ListQuery, response: { 200: ListSchema(ProductFileSchema), 400: Detail, 401: Detail } },

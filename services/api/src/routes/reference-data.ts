@@ -18,7 +18,8 @@ const Release = Type.Object({
 });
 const User = Type.Object({ id: Type.Integer(), username: Type.String(), first_name: Type.String(), last_name: Type.String(), display_name: Type.String() });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
-const ListQuery = Type.Object({ ...PaginationQuery, id: Type.Optional(Type.String()), name: Type.Optional(Type.String()), search: Type.Optional(Type.String()), ordering: Type.Optional(Type.String()) });
+// An id outside PostgreSQL's integer range would fail the query.
+const ListQuery = Type.Object({ ...PaginationQuery, id: Type.Optional(Type.String({ pattern: '^\\d{0,9}$' })), name: Type.Optional(Type.String()), search: Type.Optional(Type.String()), ordering: Type.Optional(Type.String()) });
 
 /** Read-only reference data of the pzserver contract (product types, releases, users) and admin release creation. */
 export async function referenceRoutes(app: PzApp): Promise<void> {

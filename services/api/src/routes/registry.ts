@@ -1,7 +1,7 @@
 import { Type } from 'typebox';
 import { streamName } from '@pz/contracts';
 import { productDecider, type ProductCommand } from '@pz/domain';
-import { commandContext, domainCaller, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
+import { CSRF_FAILED, commandContext, domainCaller, echoesCsrfToken, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import type { PzApp } from '../http/app-types';
 import { PaginationQuery, isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
@@ -49,6 +49,8 @@ export async function registryRoutes(app: PzApp): Promise<void> {
     handler: async (request, reply) => {
       const caller = requireUser(request, reply);
       if (!caller) return reply;
+      // GET runs registry too (the pzserver client's verb): from a portal session it is a write like any other.
+      if (caller.via === 'session' && !echoesCsrfToken(request)) return sendProblem(reply, CSRF_FAILED);
       const row = await visibleProduct(deps, caller, request.params.id, reply);
       if (!row) return reply;
       // The decider refuses these too; saying so first spares inspecting a file for nothing.

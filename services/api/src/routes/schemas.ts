@@ -25,6 +25,7 @@ export const ProductSchema = Type.Object({
   official_product: Type.Boolean(),
   pz_code: Nullable(Type.String()),
   description: Nullable(Type.String()),
+  description_html: Nullable(Type.String({ description: 'description rendered from Markdown to HTML: a safe subset (paragraphs, headings, emphasis, code, lists, http/https/mailto links); raw HTML is escaped' })),
   created_at: Type.String(),
   status: Type.Integer(),
   updated_at: Type.String(),

@@ -167,5 +167,49 @@ for (const backend of testBackends()) {
       expect(gone.body.detail).toMatch(/deleted/);
       expect((await call('POST', `/api/products/${id}/shares/`, alice.auth, {})).status).toBe(409);
     });
+
+    it('moves the ETag to the stream revision on share and revoke, so If-Match with it succeeds; prepared download links keep working', async () => {
+      const id = await product(alice, 'Shared Then Edited');
+      const patch = async (ifMatch: string, description: string) => {
+        const response = await server.app.inject({ method: 'PATCH', url: `/api/products/${id}/`, payload: { description }, headers: { authorization: alice.auth, 'if-match': ifMatch } });
+        return { status: response.statusCode, etag: response.headers.etag };
+      };
+      const streamEtag = async () => `"${(await server.deps.store.readStream(streamName('product', id))).length - 1}"`;
+      const etagNow = async () => {
+        const read = await call('GET', `/api/products/${id}/`, alice.auth);
+        expect(read.body.revision).toBe(Number(String(read.headers.etag).replace(/"/g, '')));
+        return String(read.headers.etag);
+      };
+      const prepare = async (kind: 'download' | 'download/main-file') => {
+        let state = await call('POST', `/api/products/${id}/${kind}/prepare/`, alice.auth);
+        while (state.body.status !== 'ready') state = await call('GET', `/api/products/${id}/${kind}/status/`, alice.auth);
+        return String(state.body.download_url).slice('http://pz.test'.length);
+      };
+      const zipLink = await prepare('download');
+      const mainLink = await prepare('download/main-file');
+      const beforeShare = await etagNow();
+
+      const share = await call('POST', `/api/products/${id}/shares/`, alice.auth, {});
+      expect(share.status).toBe(201);
+      const afterShare = await etagNow();
+      expect(afterShare).not.toBe(beforeShare);
+      expect(afterShare).toBe(await streamEtag());
+      expect((await patch(beforeShare, 'stale')).status).toBe(409);
+      // The links were prepared before the share: sharing changes no byte of the downloads.
+      expect((await call('GET', zipLink)).status).toBe(200);
+      expect((await call('GET', mainLink)).status).toBe(200);
+
+      expect((await call('DELETE', `/api/products/${id}/shares/${String(share.body.id)}/`, alice.auth)).status).toBe(204);
+      const afterRevoke = await etagNow();
+      expect(afterRevoke).toBe(await streamEtag());
+      expect((await call('GET', zipLink)).status).toBe(200);
+
+      const edited = await patch(afterRevoke, 'edited after sharing');
+      expect(edited.status).toBe(200);
+      expect(edited.etag).toBe(await streamEtag());
+      // The zip holds the description (product_metadata.yaml), the main file does not.
+      expect((await call('GET', zipLink)).status).toBe(403);
+      expect((await call('GET', mainLink)).status).toBe(200);
+    });
   });
 }

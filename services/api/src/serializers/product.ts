@@ -1,6 +1,7 @@
 import { PRODUCT_STATUS_LABELS, PRODUCT_TYPES, type ProductStatus } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { ProductRow } from '../queries/product-rows';
+import { renderMarkdown } from '../text/render-markdown';
 
 /** A product as the pzserver client knows it. */
 export interface ProductJson {
@@ -24,6 +25,8 @@ export interface ProductJson {
   official_product: boolean;
   pz_code: string | null;
   description: string | null;
+  /** The description rendered from Markdown to safe HTML (an extra field the pzserver client ignores). */
+  description_html: string | null;
   created_at: string;
   status: number;
   updated_at: string;
@@ -59,6 +62,7 @@ export function productJson(row: ProductRow, caller: AuthenticatedCaller | null)
     official_product: row.official_product,
     pz_code: row.pz_code,
     description: row.description,
+    description_html: row.description === null ? null : renderMarkdown(row.description),
     created_at: isoUtc(row.created_at),
     status: row.status,
     updated_at: isoUtc(row.updated_at),

@@ -46,6 +46,10 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
       ),
     };
   }
+  const notUtf8 = firstInvalidUtf8Line(sample.bytes);
+  if (notUtf8 !== null) {
+    return { failure: tableFailure('TABLE_UNREADABLE', `The text is not valid UTF-8 (line ${notUtf8} holds bytes that are not); save the table as UTF-8.`) };
+  }
   let text = new TextDecoder('utf-8').decode(sample.bytes).replace(/^\uFEFF/, '');
   if (!sample.complete) {
     const lastNewline = text.lastIndexOf('\n');
@@ -57,6 +61,17 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
   const dialect = sniffCsvDialect(text);
   if (!dialect) return { failure: tableFailure('TABLE_EMPTY', 'The file holds no records, only blank or comment lines.') };
   return { dialect };
+}
+
+/** The 1-based line of the first byte sequence that is not UTF-8, or null; a sequence cut by the sample's end is not counted. */
+function firstInvalidUtf8Line(bytes: Uint8Array): number | null {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
+    return null;
+  } catch {
+    const text = new TextDecoder('utf-8').decode(bytes);
+    return text.slice(0, text.indexOf('\uFFFD')).split('\n').length;
+  }
 }
 
 function csvFailure(cause: unknown): Result<never, TableError> {

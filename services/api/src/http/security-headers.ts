@@ -1,0 +1,44 @@
+import type { FastifyInstance } from 'fastify';
+
+/** JSON, downloads and errors: nothing on them may load, run or frame anything. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * The docs UI at `/api/docs` is a page: its own scripts, styles, images and the OpenAPI document,
+ * all from this origin (the logo is a data: URL), no inline scripts, never framed.
+ */
+export const DOCS_CSP =
+  "default-src 'none'; script-src 'self'; script-src-attr 'none'; style-src 'self'; img-src 'self' data:; font-src 'self' data:; connect-src 'self'; " +
+  "base-uri 'self'; form-action 'none'; frame-ancestors 'none'";
+
+const HSTS = 'max-age=31536000; includeSubDomains';
+
+export interface SecurityHeaderOptions {
+  /** Set when clients reach us over TLS (SECURE_COOKIES): only then may browsers be told to insist on https. */
+  readonly behindTls: boolean;
+  /** The URL prefix of the docs UI, which gets `DOCS_CSP` instead of `API_CSP`. */
+  readonly docsPrefix: string;
+}
+
+/**
+ * One onSend hook, on the root instance before any route or plugin is registered, so that every
+ * response carries these headers: JSON, files, downloads, errors, 404s and the docs pages. A
+ * route that set its own `Content-Security-Policy` or `X-Frame-Options` keeps it: product files
+ * are served with a `sandbox` policy (framed from our origin when shown inline), which only the
+ * route can choose.
+ */
+export function addSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('X-Content-Type-Options', 'nosniff');
+    reply.header('Referrer-Policy', 'no-referrer');
+    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+    if (!reply.hasHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
+    if (!reply.hasHeader('Content-Security-Policy')) {
+      const path = request.url.split('?', 1)[0] ?? '';
+      const isDocs = path === options.docsPrefix || path.startsWith(`${options.docsPrefix}/`);
+      reply.header('Content-Security-Policy', isDocs ? DOCS_CSP : API_CSP);
+    }
+    if (options.behindTls) reply.header('Strict-Transport-Security', HSTS);
+    return payload;
+  });
+}

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from './index';
+
+describe('loadConfig', () => {
+  it('allows 4 uploads in progress per user unless MAX_CONCURRENT_UPLOADS_PER_USER says otherwise', () => {
+    expect(loadConfig({}).maxConcurrentUploadsPerUser).toBe(4);
+    expect(loadConfig({ MAX_CONCURRENT_UPLOADS_PER_USER: '' }).maxConcurrentUploadsPerUser).toBe(4);
+    expect(loadConfig({ MAX_CONCURRENT_UPLOADS_PER_USER: '64' }).maxConcurrentUploadsPerUser).toBe(64);
+  });
+
+  it.each(['0', '-1', '2.5', 'four', '1e400'])('refuses MAX_CONCURRENT_UPLOADS_PER_USER=%s, naming the variable', (value) => {
+    expect(() => loadConfig({ MAX_CONCURRENT_UPLOADS_PER_USER: value })).toThrow(/MAX_CONCURRENT_UPLOADS_PER_USER/);
+  });
+});
+
+describe('TRUST_PROXY', () => {
+  it('trusts no proxy by default, so X-Forwarded-For cannot choose the client address', () => {
+    expect(loadConfig({}).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'false' }).trustProxy).toBe(false);
+  });
+
+  it('takes true, a hop count, or a list of addresses and CIDR ranges', () => {
+    expect(loadConfig({ TRUST_PROXY: 'true' }).trustProxy).toBe(true);
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: '127.0.0.1, 10.0.0.0/8,::1' }).trustProxy).toEqual(['127.0.0.1', '10.0.0.0/8', '::1']);
+  });
+
+  it('refuses anything else, naming the variable', () => {
+    expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.org' })).toThrow(/TRUST_PROXY/);
+  });
+});
