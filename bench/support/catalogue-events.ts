@@ -62,6 +62,9 @@ const EXTRA_RELEASES = [
   { releaseId: 3, name: 'DC2', displayName: 'LSST DESC DC2' },
 ];
 const START_TIME = Date.UTC(2025, 0, 6, 9, 0, 0);
+
+/** The words generated display names and owners are made of: what people would search for. */
+export const NAME_WORDS = { algorithms: ALGORITHMS, surveys: SURVEYS, qualifiers: QUALIFIERS, lastNames: LAST_NAMES } as const;
 const FLUXES = ['u_cModelFlux', 'g_cModelFlux', 'r_cModelFlux', 'i_cModelFlux', 'z_cModelFlux', 'y_cModelFlux'];
 
 /**

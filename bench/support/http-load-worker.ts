@@ -12,6 +12,7 @@ async function generate(options: LoadOptions): Promise<LoadSample> {
   const latencies: number[] = [];
   let errors = 0;
   let firstError: string | null = null;
+  const tally: Record<string, number> = {};
   let turn = 0;
   const begin = performance.now();
   const counted = begin + options.warmupSeconds * 1000;
@@ -20,10 +21,11 @@ async function generate(options: LoadOptions): Promise<LoadSample> {
     while (performance.now() < end) {
       const path = options.paths[turn++ % options.paths.length] as string;
       const sent = performance.now();
-      const { status, body } = await get(agent, `${options.origin}${path}`, options.headers);
+      const { status, body, tallied } = await get(agent, `${options.origin}${path}`, options.headers, options.tallyHeader);
       const now = performance.now();
       if (sent < counted) continue;
       latencies.push(now - sent);
+      if (options.tallyHeader) tally[tallied ?? '(none)'] = (tally[tallied ?? '(none)'] ?? 0) + 1;
       if (status !== 200) {
         errors++;
         firstError ??= `${status} for ${path}: ${body.slice(0, 200)}`;
@@ -32,10 +34,10 @@ async function generate(options: LoadOptions): Promise<LoadSample> {
   };
   await Promise.all(Array.from({ length: options.connections }, client));
   agent.destroy();
-  return { latenciesMs: Float64Array.from(latencies), errors, firstError, seconds: (performance.now() - counted) / 1000 };
+  return { latenciesMs: Float64Array.from(latencies), errors, firstError, seconds: (performance.now() - counted) / 1000, tally };
 }
 
-function get(agent: http.Agent, url: string, headers: Readonly<Record<string, string>>): Promise<{ status: number; body: string }> {
+function get(agent: http.Agent, url: string, headers: Readonly<Record<string, string>>, tallyHeader: string | undefined): Promise<{ status: number; body: string; tallied?: string }> {
   return new Promise((resolve) => {
     const request = http.get(url, { agent, headers }, (response) => {
       const chunks: Buffer[] = [];
@@ -43,7 +45,9 @@ function get(agent: http.Agent, url: string, headers: Readonly<Record<string, st
       response.on('data', (chunk: Buffer) => {
         if (!ok) chunks.push(chunk);
       });
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+      const value = tallyHeader ? response.headers[tallyHeader.toLowerCase()] : undefined;
+      const tallied = Array.isArray(value) ? value.join(',') : value;
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8'), ...(tallied === undefined ? {} : { tallied }) }));
       response.on('error', (error) => resolve({ status: 0, body: error.message }));
     });
     request.on('error', (error) => resolve({ status: 0, body: error.message }));

@@ -13,6 +13,8 @@ export interface LoadOptions {
   readonly seconds: number;
   /** Requests in this first stretch are sent but not counted (connections, JIT, caches). */
   readonly warmupSeconds: number;
+  /** A response header whose values are counted over the measured requests (e.g. a cache's hit or miss). */
+  readonly tallyHeader?: string;
 }
 
 /** What the worker sends back. */
@@ -21,6 +23,8 @@ export interface LoadSample {
   readonly errors: number;
   readonly firstError: string | null;
   readonly seconds: number;
+  /** Measured requests per value of `tallyHeader` (`(none)` when absent). */
+  readonly tally: Readonly<Record<string, number>>;
 }
 
 export interface LoadResult {
@@ -29,6 +33,7 @@ export interface LoadResult {
   readonly errors: number;
   readonly firstError: string | null;
   readonly latency: LatencySummary;
+  readonly tally: Readonly<Record<string, number>>;
 }
 
 /**
@@ -63,6 +68,7 @@ export async function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
     errors: sample.errors,
     firstError: sample.firstError,
     latency: summarize(sample.latenciesMs),
+    tally: sample.tally,
   };
 }
 

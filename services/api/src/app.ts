@@ -9,6 +9,7 @@ import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/authenticate';
 import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import type { AppDeps } from './deps';
+import { answerClientError } from './http/client-errors';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
@@ -84,6 +85,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
+    clientErrorHandler: answerClientError,
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -138,14 +140,17 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     await authenticate(deps, request, reply);
   });
 
-  app.setErrorHandler((error, _request, reply) => {
+  app.setErrorHandler((error, request, reply) => {
     const e = error as { validation?: unknown; validationContext?: string; message?: string; statusCode?: number; code?: string };
     if (Array.isArray(e.validation)) {
       const problem = describeValidation(e.validationContext ?? 'request', e.validation as ValidationIssue[]);
       return sendProblem(reply, { code: 'VALIDATION_FAILED', ...problem });
     }
     if (e.statusCode === 413 || e.code === 'FST_REQ_FILE_TOO_LARGE') return sendProblem(reply, { code: 'PAYLOAD_TOO_LARGE', message: e.message ?? 'request too large' });
-    if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') return sendProblem(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: e.message ?? 'unsupported content type' });
+    if (e.statusCode === 415 || e.code === 'FST_ERR_CTP_INVALID_MEDIA_TYPE') {
+      const sent = request.headers['content-type'] ?? 'none';
+      return sendProblem(reply, { code: 'UNSUPPORTED_MEDIA_TYPE', message: `Unsupported Media Type: content type "${sent}" is not accepted here; send application/json (multipart/form-data for file uploads)` });
+    }
     if (e.statusCode && e.statusCode >= 400 && e.statusCode < 500) {
       return reply.code(e.statusCode).send({ detail: e.message ?? 'bad request', code: e.code ?? 'BAD_REQUEST' });
     }

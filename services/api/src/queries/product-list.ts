@@ -1,13 +1,15 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import type { LogPosition } from '@pz/contracts';
 import type { CatalogueTables } from '@pz/projections';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { FilterClass } from '../http/options-metadata';
 import type { Page } from '../http/pagination';
 import type { Problem } from '../http/problem';
-import { productRowsQuery, type ProductRow } from './product-rows';
+import { PRODUCT_ROW_COLUMNS, type ProductRow } from './product-rows';
 import { commaParts, likeContains, parseBoolean, searchTerms } from './text-filters';
 
-type EB = ExpressionBuilder<CatalogueTables & { product_types: CatalogueTables['product_types']; releases: CatalogueTables['releases'] }, 'products' | 'product_types' | 'releases'>;
+/** Conditions name only the products table (types and releases in subqueries), so that matching needs no join. */
+type EB = ExpressionBuilder<CatalogueTables, 'products'>;
 type Condition = (eb: EB) => Expression<SqlBool>;
 
 const EXACT = ['internal_name', 'display_name', 'release', 'product_type', 'official_product', 'status', 'user', 'id'] as const;
@@ -36,9 +38,9 @@ function exactCondition(name: (typeof EXACT)[number], value: string): Condition 
     case 'display_name':
       return (eb) => eb('products.display_name', '=', value);
     case 'release':
-      return /^\d+$/.test(value) ? (eb) => eb('releases.id', '=', Number(value)) : (eb) => eb('products.release_name', '=', value);
+      return /^\d{1,9}$/.test(value) ? (eb) => eb('products.release_name', 'in', eb.selectFrom('releases as r').select('r.name').where('r.id', '=', Number(value))) : (eb) => eb('products.release_name', '=', value);
     case 'product_type':
-      return /^\d+$/.test(value) ? (eb) => eb('product_types.id', '=', Number(value)) : (eb) => eb('products.product_type_name', '=', value);
+      return /^\d{1,9}$/.test(value) ? (eb) => eb('products.product_type_name', 'in', eb.selectFrom('product_types as t').select('t.name').where('t.id', '=', Number(value))) : (eb) => eb('products.product_type_name', '=', value);
     case 'official_product': {
       const b = parseBoolean(value);
       if (b === null) return { code: 'VALIDATION_FAILED', message: 'official_product must be true or false', field: 'official_product' };
@@ -50,7 +52,7 @@ function exactCondition(name: (typeof EXACT)[number], value: string): Condition 
       return name === 'status' ? (eb) => eb('products.status', '=', Number(value)) : (eb) => eb('products.id', '=', Number(value));
     }
     case 'user':
-      return /^\d+$/.test(value) ? (eb) => eb('products.owner_id', '=', Number(value)) : (eb) => eb('products.owner_username', '=', value);
+      return /^\d{1,9}$/.test(value) ? (eb) => eb('products.owner_id', '=', Number(value)) : (eb) => eb('products.owner_username', '=', value);
   }
 }
 
@@ -75,12 +77,15 @@ export interface ProductListQuery {
   readonly conditions: Condition[];
   readonly orderBy: { column: 'products.id' | 'products.display_name' | 'products.product_type_name' | 'products.created_at'; direction: 'asc' | 'desc' };
   readonly wantsDeleted: boolean;
+  /** Whether a substring condition (search, uploaded_by, product_name...) applies: its matches are read from the table, not from an index alone. */
+  readonly matchesSubstrings: boolean;
 }
 
 /** Turns the query string into conditions; an unknown filter or bad value is a Problem naming it. */
 export function parseProductListQuery(query: Record<string, string | string[] | undefined>): ProductListQuery | Problem {
   const conditions: Condition[] = [];
   let wantsDeleted = false;
+  let matchesSubstrings = false;
   for (const [key, raw] of Object.entries(query)) {
     if (raw === undefined || IGNORED.has(key)) continue;
     const value = Array.isArray(raw) ? raw.join(',') : raw;
@@ -107,6 +112,7 @@ export function parseProductListQuery(query: Record<string, string | string[] | 
     if (TEXT.includes(base as (typeof TEXT)[number]) && (suffix === undefined || suffix === 'or')) {
       const parts = commaParts(value).map((p) => textCondition(base as (typeof TEXT)[number], p));
       if (parts.length === 0) continue;
+      matchesSubstrings ||= base === 'uploaded_by' || base === 'product_name';
       conditions.push((eb) => (suffix === 'or' ? eb.or(parts.map((c) => c(eb))) : eb.and(parts.map((c) => c(eb)))));
       continue;
     }
@@ -114,27 +120,76 @@ export function parseProductListQuery(query: Record<string, string | string[] | 
   }
   const search = typeof query.search === 'string' ? searchTerms(query.search) : [];
   for (const term of search) conditions.push((eb) => eb('products.search_text', 'like', likeContains(term.toLowerCase())));
+  matchesSubstrings ||= search.length > 0;
 
   const ordering = typeof query.ordering === 'string' && query.ordering !== '' ? query.ordering : '-created_at';
   const descending = ordering.startsWith('-');
   const field = ordering.replace(/^-/, '');
   const columns = { id: 'products.id', display_name: 'products.display_name', product_type: 'products.product_type_name', created_at: 'products.created_at' } as const;
   if (!(field in columns)) return { code: 'VALIDATION_FAILED', message: `cannot order by "${field}"; use one of ${PRODUCT_ORDERING.join(', ')}`, field: 'ordering' };
-  return { conditions, orderBy: { column: columns[field as keyof typeof columns], direction: descending ? 'desc' : 'asc' }, wantsDeleted };
+  return { conditions, orderBy: { column: columns[field as keyof typeof columns], direction: descending ? 'desc' : 'asc' }, wantsDeleted, matchesSubstrings };
 }
 
-/** Runs a parsed list query with visibility rules: deleted products only for their owner or admins, when asked. */
-export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, page: Page, caller: AuthenticatedCaller): Promise<{ count: number; rows: ProductRow[] }> {
-  let base = productRowsQuery(db);
-  for (const c of q.conditions) base = base.where((eb) => c(eb as unknown as EB));
-  if (q.wantsDeleted) {
-    if (!caller.isAdmin) base = base.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
-  } else {
-    base = base.where('products.status', '!=', 2);
-  }
-  const rows = await base.orderBy(q.orderBy.column, q.orderBy.direction).orderBy('products.id', q.orderBy.direction).limit(page.limit).offset(page.offset).execute();
-  // A page that is neither full nor past the end holds the last match: no need to count them all again.
-  if (rows.length < page.limit && (rows.length > 0 || page.offset === 0)) return { count: page.offset + rows.length, rows };
-  const counted = await base.clearSelect().select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  return { count: Number(counted?.n ?? 0), rows };
+/** One page of a list, the number of all its matches, and the catalogue's position they were read at. */
+export interface ProductListing {
+  readonly count: number;
+  readonly rows: ProductRow[];
+  /** The catalogue projection's checkpoint in the snapshot the rows were read from; null when the page is empty. */
+  readonly position: LogPosition | null;
+}
+
+/**
+ * Runs a parsed list query with visibility rules (deleted products only for their owner or
+ * admins, when asked), in one statement that returns the page's rows with the count of all
+ * matches and the catalogue checkpoint of the same snapshot. The page is cut from (id, sort
+ * key) pairs before any wide row is read: sorting whole rows read every match's description
+ * to keep 100. Substring matches are read from the table (trigram index, then a recheck of
+ * each row), so they are collected once for both the count and the page; other conditions
+ * are counted and paged separately, each from the index that suits it (a count from an
+ * index alone, a page from an ordered scan), rather than by gathering up to every product.
+ */
+export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, page: Page, caller: AuthenticatedCaller): Promise<ProductListing> {
+  const { column, direction } = q.orderBy;
+  const rows = await db
+    .with((cte) => (q.matchesSubstrings ? cte('matches').materialized() : cte('matches').notMaterialized()), () => matchingProducts(db, q, caller).select(['products.id as id', (eb) => eb.ref(column).as('sort_key')]))
+    .with('page', (qb) => qb.selectFrom('matches').select(['id', 'sort_key']).orderBy('sort_key', direction).orderBy('id', direction).limit(page.limit).offset(page.offset))
+    .selectFrom('page')
+    .innerJoin('products', 'products.id', 'page.id')
+    .innerJoin('product_types', 'product_types.name', 'products.product_type_name')
+    .leftJoin('releases', 'releases.name', 'products.release_name')
+    .select(PRODUCT_ROW_COLUMNS)
+    .select((eb) => [eb.selectFrom('matches').select((m) => m.fn.countAll<string>().as('n')).as('matched'), catalogueCheckpoint().as('checkpoint')])
+    .orderBy('page.sort_key', direction)
+    .orderBy('page.id', direction)
+    .execute();
+  const first = rows[0];
+  if (first) return { count: Number(first.matched), rows: rows.map(({ matched: _, checkpoint: __, ...row }) => row), position: parseCheckpoint(first.checkpoint) };
+  // An empty page: nothing matches, or the page is past the last match.
+  if (page.offset === 0) return { count: 0, rows: [], position: null };
+  const counted = await matchingProducts(db, q, caller).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
+  return { count: Number(counted?.n ?? 0), rows: [], position: null };
+}
+
+/**
+ * The products a list query matches. No join: every product's type and release exist (the
+ * deciders refuse any other), and without one a count can be read from an index alone.
+ */
+function matchingProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, caller: AuthenticatedCaller) {
+  let base = db.selectFrom('products');
+  for (const c of q.conditions) base = base.where(c);
+  if (!q.wantsDeleted) return base.where('products.status', '!=', 2);
+  if (caller.isAdmin) return base;
+  return base.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
+}
+
+/**
+ * The catalogue projection's checkpoint as `commit/prepare`, read in the statement's own
+ * snapshot, so that it names exactly the catalogue state the rows come from. Raw SQL: the
+ * checkpoints table belongs to the projector, not to the catalogue's typed tables.
+ */
+const catalogueCheckpoint = () => sql<string | null>`(SELECT commit_position::text || '/' || prepare_position::text FROM projection_checkpoints WHERE name = 'catalogue')`;
+
+function parseCheckpoint(text: string | null): LogPosition | null {
+  const [commit, prepare] = text?.split('/') ?? [];
+  return commit && prepare ? { commit: BigInt(commit), prepare: BigInt(prepare) } : null;
 }

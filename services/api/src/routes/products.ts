@@ -7,6 +7,7 @@ import { optionsMetadata } from '../http/options-metadata';
 import { isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
 import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
+import { ListingCache, listingKey } from '../queries/product-list-cache';
 import { findProductRow } from '../queries/product-rows';
 import { productJson } from '../serializers/product';
 import { ProductSchema, Detail } from './schemas';
@@ -40,6 +41,7 @@ const PatchBody = Type.Object({
 export async function productRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
+  const listings = new ListingCache();
 
   const resolveType = async (value: number | string) => {
     const q = db.selectFrom('product_types').select('name');
@@ -67,8 +69,28 @@ export async function productRoutes(app: PzApp): Promise<void> {
     if (isProblem(page)) return sendProblem(reply, page);
     const query = parseProductListQuery(request.query);
     if ('code' in query) return sendProblem(reply, query);
-    const { count, rows } = await listProducts(db, query, page, caller);
-    return { count, results: rows.map((r) => productJson(r, caller)) };
+    const current = deps.projector.status().position;
+    const key = listingKey(request.query, query, page, caller);
+    // `Cache-Control: no-cache` asks for an answer read now rather than a kept one (RFC 9111, 5.2.1.4).
+    const fresh = /\bno-cache\b/i.test(request.headers['cache-control'] ?? '');
+    const kept = fresh ? undefined : listings.get(key, current);
+    reply.header('x-catalogue-cache', kept ? 'hit' : fresh ? 'bypass' : 'miss');
+    const listing = kept ?? (await listProducts(db, query, page, caller));
+    const cached = kept ?? listings.put(key, listing, current);
+    // productJson depends on the caller only through is_owner / can_update / can_delete, which are
+    // all false for a caller who owns nothing on the page and is not an admin: most callers share one body.
+    if (cached && !caller.isAdmin && !cached.owners.has(caller.userId)) {
+      if (!cached.stranger) {
+        const answer = { count: cached.count, results: cached.rows.map((r) => productJson(r, null)) };
+        const body = reply.serialize(answer);
+        cached.stranger = { answer, body: typeof body === 'string' ? body : null };
+      }
+      // Serialised once, by this route's reply schema, when first asked for; sent as it is since.
+      const { answer, body } = cached.stranger;
+      if (body !== null) reply.type('application/json; charset=utf-8').serializer(() => body);
+      return answer;
+    }
+    return { count: listing.count, results: listing.rows.map((r) => productJson(r, caller)) };
   });
 
   app.options('/api/products/', { schema: { summary: 'Filter, search and ordering metadata of the product list' } }, async () =>

@@ -1,7 +1,7 @@
 import { PRODUCT_STATUS_LABELS, PRODUCT_TYPES, type ProductStatus } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { ProductRow } from '../queries/product-rows';
-import { renderMarkdown } from '../text/render-markdown';
+import { renderMarkdownRemembered } from '../text/rendered-markdown-cache';
 
 /** A product as the pzserver client knows it. */
 export interface ProductJson {
@@ -62,7 +62,7 @@ export function productJson(row: ProductRow, caller: AuthenticatedCaller | null)
     official_product: row.official_product,
     pz_code: row.pz_code,
     description: row.description,
-    description_html: row.description === null ? null : renderMarkdown(row.description),
+    description_html: row.description === null ? null : renderMarkdownRemembered(row.description),
     created_at: isoUtc(row.created_at),
     status: row.status,
     updated_at: isoUtc(row.updated_at),

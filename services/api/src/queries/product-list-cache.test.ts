@@ -1,0 +1,61 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends } from '@pz/database/testing';
+import { startTestServer, type TestServer } from '../testing';
+
+type Listing = { count: number; results: { id: number; display_name: string; is_owner: boolean; can_update: boolean }[] };
+
+for (const backend of testBackends()) {
+  describe(`product list cache (${backend.name})`, () => {
+    let server: TestServer;
+    let alice: { auth: string };
+    let bob: { auth: string };
+
+    const list = async (url: string, auth: string, headers: Record<string, string> = {}) => {
+      const response = await server.app.inject({ method: 'GET', url, headers: { authorization: auth, ...headers } });
+      expect(response.statusCode).toBe(200);
+      return { cache: response.headers['x-catalogue-cache'], body: response.body, listing: JSON.parse(response.body) as Listing };
+    };
+    const create = async (auth: string, display_name: string) => {
+      const response = await server.app.inject({ method: 'POST', url: '/api/products/', headers: { authorization: auth }, payload: { display_name, product_type: 'other' } });
+      expect(response.statusCode).toBe(201);
+    };
+
+    beforeAll(async () => {
+      server = await startTestServer(backend);
+      alice = await server.createUser('alice');
+      bob = await server.createUser('bob');
+      await create(alice.auth, 'cachetest one');
+      await create(alice.auth, 'cachetest two');
+    });
+    afterAll(async () => server.stop());
+
+    it('answers a repeated list from the cache only while the catalogue has not moved', async () => {
+      const url = '/api/products/?search=cachetest&ordering=display_name';
+      const first = await list(url, bob.auth);
+      expect(first.cache).toBe('miss');
+      expect(first.listing.count).toBe(2);
+      const again = await list('/api/products/?ordering=display_name&search=cachetest', bob.auth);
+      expect(again.cache).toBe('hit');
+      expect(again.body).toBe(first.body);
+      expect((await list(url, bob.auth, { 'cache-control': 'no-cache' })).cache).toBe('bypass');
+
+      await create(alice.auth, 'cachetest three');
+      const after = await list(url, bob.auth);
+      expect(after.cache).toBe('miss');
+      expect(after.listing.results.map((p) => p.display_name)).toEqual(['cachetest one', 'cachetest three', 'cachetest two']);
+    });
+
+    it('gives each caller their own is_owner and can_update from a kept listing', async () => {
+      const url = '/api/products/?search=cachetest&ordering=display_name&page_size=2';
+      const asBob = await list(url, bob.auth);
+      const asAlice = await list(url, alice.auth);
+      expect(asAlice.cache).toBe('hit');
+      expect(asBob.listing.results.map((p) => [p.is_owner, p.can_update])).toEqual([[false, false], [false, false]]);
+      expect(asAlice.listing.results.map((p) => [p.is_owner, p.can_update])).toEqual([[true, true], [true, true]]);
+      expect(asAlice.listing.count).toBe(3);
+      const secondPage = await list('/api/products/?search=cachetest&ordering=display_name&page_size=2&page=2', bob.auth);
+      expect(secondPage.cache).toBe('miss');
+      expect(secondPage.listing.results.map((p) => p.display_name)).toEqual(['cachetest two']);
+    });
+  });
+}
