@@ -27,7 +27,7 @@ export interface StartOptions extends AppOptions {
 
 /** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
 export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {
-  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir }));
+  const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, schema: config.databaseSchema ?? undefined }));
   const store = await openEventStore(config, database);
   const blobs = await openBlobStore(config.blobDir);
   const projector = createProjector(database, store, [catalogueProjection], {
