@@ -3,16 +3,15 @@ import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
 import { request, type IncomingMessage } from 'node:http';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
-import pg from 'pg';
 import { START, comparePositions, type EventData, type EventStore, type LogPosition, type NewEvent, type RecordedEvent } from '@pz/contracts';
 import { openBlobStore, type BlobStore } from '@pz/blobs';
+import { freePort } from '@pz/api/free-port';
 import { migrate, openDatabase, type Database } from '@pz/database';
-import { testBackends, type TestDatabase } from '@pz/database/testing';
+import { dropSchema, testBackends, type TestDatabase } from '@pz/database/testing';
 import { openPostgresEventStore } from '@pz/ledger';
 import { catalogueProjection } from '@pz/projections';
 import { readCheckpoint } from '@pz/projections/checkpoints';
@@ -74,28 +73,11 @@ export function createInstallation(backend: 'pglite' | 'postgres'): Installation
       };
     },
     async remove() {
-      if (backend === 'postgres') {
-        const admin = new pg.Client({ connectionString: url });
-        await admin.connect();
-        try {
-          await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-        } finally {
-          await admin.end();
-        }
-      }
+      if (backend === 'postgres') await dropSchema(url, schema);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
 }
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const address = s.address();
-      s.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
 
 /** The real server (`npm start`'s entry point) in a process of its own, which the test may SIGKILL. */
 export interface ServerProcess {

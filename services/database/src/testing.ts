@@ -42,13 +42,18 @@ async function openTestPostgres(url: string): Promise<TestDatabase> {
     ...database,
     async drop() {
       await database.close();
-      const admin = new pg.Client({ connectionString: url });
-      await admin.connect();
-      try {
-        await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-      } finally {
-        await admin.end();
-      }
+      await dropSchema(url, schema);
     },
   };
+}
+
+/** Removes a test's schema and everything in it from the server at `url`, over a short-lived connection. */
+export async function dropSchema(url: string, schema: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  try {
+    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+  } finally {
+    await admin.end();
+  }
 }
