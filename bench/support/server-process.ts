@@ -31,7 +31,9 @@ export async function startServerProcess(options: ServerProcessOptions): Promise
   const origin = `http://127.0.0.1:${port}`;
   const databaseUrl = new URL(options.databaseUrl);
   databaseUrl.searchParams.set('options', `-c search_path=${options.schema}`);
-  const child = spawn(process.execPath, ['--import', 'tsx', 'services/api/src/main.ts'], {
+  // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" to profile the server.
+  const nodeArgs = (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter((arg) => arg !== '');
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'services/api/src/main.ts'], {
     cwd: root,
     env: {
       ...process.env,

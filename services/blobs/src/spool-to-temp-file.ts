@@ -1,9 +1,8 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { open } from 'node:fs/promises';
 import path from 'node:path';
-import { crc32 } from 'node:zlib';
 import { err, ok, type Result } from '@pz/contracts';
-import { BatchedFileWriter } from './batched-file-writer';
+import { AdaptiveHashingWriter, type HashingWriter } from './hashing-writer';
 import { removeIfPresent } from './durable-fs';
 import { blobErrors, type BlobError } from './errors';
 
@@ -33,7 +32,7 @@ export async function spoolToTempFile(
   const tempPath = path.join(tempDirectory, `${randomUUID()}.blob`);
   // Read-only from birth: the descriptor opened here is the only one that can ever write it.
   const handle = await open(tempPath, 'wx', 0o444);
-  const writer = new BatchedFileWriter(handle);
+  const writer = new AdaptiveHashingWriter(handle);
   let outcome: Result<ContentDigest, BlobError> | undefined;
   let complete = false;
   try {
@@ -52,11 +51,9 @@ export async function spoolToTempFile(
 
 async function copyHashing(
   source: ContentSource,
-  writer: BatchedFileWriter,
+  writer: HashingWriter,
   maxBytes: number,
 ): Promise<Result<ContentDigest, BlobError>> {
-  const sha256 = createHash('sha256');
-  let crc = 0;
   let size = 0;
   const chunks = source[Symbol.asyncIterator]();
   let sourceEnded = false;
@@ -75,16 +72,14 @@ async function copyHashing(
       }
       const bytes = typeof step.value === 'string' ? Buffer.from(step.value) : step.value;
       if (size + bytes.length > maxBytes) return err(blobErrors.tooLarge(maxBytes));
-      sha256.update(bytes);
-      crc = crc32(bytes, crc);
       size += bytes.length;
       await writer.push(bytes);
     }
-    await writer.flush();
+    const digest = await writer.finish();
+    return ok({ ...digest, size });
   } finally {
     // Stops reading early (too large, or our own write failed); for a Node stream this destroys
     // it. The source is being abandoned, so how it takes that is of no interest.
     if (!sourceEnded) await chunks.return?.()?.catch(() => undefined);
   }
-  return ok({ sha256: sha256.digest('hex'), size, crc32: crc });
 }

@@ -105,7 +105,8 @@ async function receiveFile<T>(part: MultipartFile, fields: UploadFields, options
     return admission;
   }
   const file = { admitted: admission.admitted, name, partType: part.mimetype };
-  const chunks = reader.chunks();
+  // Only a store limit below the upload limit can stop the store early; then this reader hashes too.
+  const chunks = reader.chunks(admission.storeAtMost < options.maxBytes);
   // An empty file is refused before the store sees it, so a refused upload leaves no blob.
   const first = await chunks.next().catch((error: unknown) => ({ error }));
   if ('done' in first && first.done === true) return { code: 'VALIDATION_FAILED', message: 'the submitted file is empty', field: 'file' };

@@ -27,6 +27,8 @@ export class UploadReader {
   #crc32 = 0;
   #size = 0;
   #ended = false;
+  /** False once a chunk went by unhashed: then there is no digest to give. */
+  #hashedEvery = true;
 
   constructor(file: UploadStream, maxBytes: number) {
     this.#file = file;
@@ -39,10 +41,14 @@ export class UploadReader {
     return this.#size > this.#maxBytes || this.#file.truncated === true;
   }
 
-  /** The bytes for the hash store; fails (so nothing is stored) when the upload is over the limit. */
-  async *chunks(): AsyncGenerator<Buffer> {
+  /**
+   * The bytes for the hash store; fails (so nothing is stored) when the upload is over the limit.
+   * `hash` is needed only when the store may stop before the end (`finish` then completes the
+   * digest); otherwise the store's own digest is the file's, and hashing here would do it twice.
+   */
+  async *chunks(hash: boolean): AsyncGenerator<Buffer> {
     for (;;) {
-      const chunk = await this.#next(true);
+      const chunk = await this.#next(hash);
       if (this.tooLarge) throw new UploadTooLargeError(this.#maxBytes);
       if (chunk === null) return;
       yield chunk;
@@ -71,6 +77,7 @@ export class UploadReader {
 
   /** Meaningful once the stream has been read to its end with hashing. */
   digest(): ContentDigest {
+    if (!this.#hashedEvery) throw new Error('part of the upload was read without hashing: no digest to give');
     return { sha256: this.#sha256.copy().digest('hex'), size: this.#size, crc32: this.#crc32 };
   }
 
@@ -86,6 +93,8 @@ export class UploadReader {
     if (hash) {
       this.#sha256.update(chunk);
       this.#crc32 = crc32(chunk, this.#crc32);
+    } else {
+      this.#hashedEvery = false;
     }
     return chunk;
   }
