@@ -2,6 +2,7 @@ import path from 'node:path';
 import { openBlobStore } from '@pz/blobs';
 import { registerProduct, type ApiSession } from './support/api-session';
 import type { Benchmark } from './support/benchmark';
+import { startBareFileServer } from './support/bare-file-server';
 import { downloadAndDiscard } from './support/discarding-download';
 import { loadFileBenchSettings } from './support/file-bench-settings';
 import { withFileServer } from './support/file-server-fixture';
@@ -94,18 +95,25 @@ export const benchmark: Benchmark = {
       const link = await preparedLink(session, productId);
       context.log(`prepare → ready (sha256 of the ${(link.size / MB).toFixed(0)} MB zip computed in the background): ${link.seconds.toFixed(1)} s`);
 
+      const bare = await startBareFileServer(blobPaths);
       await timeCommand('cat', blobPaths);
       await downloadAndDiscard(directUrl, auth);
+      await downloadAndDiscard(bare.url);
       const cat: CommandTiming[] = [];
       const direct: CommandTiming[] = [];
       const signed: CommandTiming[] = [];
+      const bareReads: CommandTiming[] = [];
       const describe = (t: CommandTiming | undefined) => `${t?.seconds.toFixed(2)} s (CPU ${t?.cpuSeconds.toFixed(2)} s)`;
       for (let round = 0; round < ROUNDS; round++) {
         cat.push(await timeCommand('cat', blobPaths));
         direct.push(await timedDownload(directUrl, auth, server.pid, link.size));
         signed.push(await timedDownload(link.url, {}, server.pid, link.size));
-        context.log(`round ${round + 1}: cat ${describe(cat.at(-1))}, direct ${describe(direct.at(-1))}, signed link ${describe(signed.at(-1))}`);
+        bareReads.push(await timedDownload(bare.url, {}, bare.pid, main.size + description.size));
+        context.log(
+          `round ${round + 1}: cat ${describe(cat.at(-1))}, direct ${describe(direct.at(-1))}, signed link ${describe(signed.at(-1))}, bare node:http ${describe(bareReads.at(-1))}`,
+        );
       }
+      await bare.stop();
 
       const blobBytes = main.size + description.size;
       const catSeconds = median(cat.map((t) => t.seconds));
@@ -131,6 +139,14 @@ export const benchmark: Benchmark = {
       };
       record('GET /download/', direct);
       record('signed link from download/prepare/', signed);
+      const bareSeconds = median(bareReads.map((t) => t.seconds));
+      context.record({
+        label: `zip download of a ${size} product (GET /download/), against a bare node:http file server`,
+        value: link.size / MB / median(direct.map((t) => t.seconds)),
+        unit: 'MB/s',
+        baseline: { label: 'the same blob files from a bare node:http server, read by the same curl', value: blobBytes / MB / bareSeconds },
+        note: `informative, not the issue's baseline: what moving the bytes through node and TCP costs here (median ${bareSeconds.toFixed(2)} s, CPU ${median(bareReads.map((t) => t.cpuSeconds)).toFixed(2)} s)`,
+      });
     });
   },
 };

@@ -6,7 +6,8 @@ import { StoreLayout } from './content-address';
 import { ensureDirectory } from './durable-fs';
 import type { BlobError } from './errors';
 import { listBlobs } from './list-blobs';
-import { blobPath, hasBlob, openBlobReadStream, statBlob, type ByteRange } from './read-blob';
+import type { ByteReader } from './byte-reader';
+import { blobPath, hasBlob, openBlobReader, openBlobReadStream, statBlob, type ByteRange } from './read-blob';
 import type { ContentSource } from './spool-to-temp-file';
 import { sweepBlobs, type SweepOptions, type SweepReport } from './sweep-blobs';
 import { writeBlob, type WriteOptions, type WrittenBlob } from './write-blob';
@@ -29,6 +30,8 @@ export interface BlobStore {
   /** For `sendFile`-style serving; the file is read-only and must not be modified. */
   pathOf(sha256: string): Result<string, BlobError>;
   createReadStream(sha256: string, range?: ByteRange): Promise<Result<Readable, BlobError>>;
+  /** The same bytes read into the caller's buffers: what large downloads use. */
+  openReader(sha256: string, range?: ByteRange): Promise<Result<ByteReader, BlobError>>;
   list(): AsyncIterable<string>;
   /** Removes blobs no event names, and temp files of writes that died. */
   sweep(options: SweepOptions): Promise<SweepReport>;
@@ -45,6 +48,7 @@ export async function openBlobStore(rootDir: string): Promise<BlobStore> {
     stat: (sha256) => statBlob(layout, sha256),
     pathOf: (sha256) => blobPath(layout, sha256),
     createReadStream: (sha256, range) => openBlobReadStream(layout, sha256, range),
+    openReader: (sha256, range) => openBlobReader(layout, sha256, range),
     list: () => listBlobs(layout),
     sweep: (options) => sweepBlobs(layout, options),
   };

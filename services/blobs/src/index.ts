@@ -1,5 +1,6 @@
 export { openBlobStore, type BlobStore } from './blob-store';
 export type { BlobRecord } from './blob-record';
+export { bytesReader, deferredReader, type ByteReader } from './byte-reader';
 export { isSha256Hex } from './content-address';
 export { blobErrors, type BlobError, type BlobErrorCode } from './errors';
 export type { ByteRange } from './read-blob';

@@ -58,6 +58,42 @@ describe('createReadStream', () => {
   });
 });
 
+/** Everything a reader gives, read through one reused buffer of `bufferBytes`, then closed. */
+async function readThroughReader(range: { start?: number; end?: number } | undefined, bufferBytes: number): Promise<Buffer> {
+  const opened = await store.openReader(sha256, range);
+  if (!opened.ok) throw new Error(opened.error.code);
+  const reader = opened.value;
+  const buffer = Buffer.alloc(bufferBytes);
+  const parts: Buffer[] = [];
+  for (let count = await reader.read(buffer); count > 0; count = await reader.read(buffer)) parts.push(Buffer.from(buffer.subarray(0, count)));
+  await reader.close();
+  await reader.close();
+  await expect(reader.read(buffer)).rejects.toThrow(/read after close/);
+  return Buffer.concat(parts);
+}
+
+describe('openReader', () => {
+  it.each([
+    ['the whole blob', undefined, [0, 3_000_000]],
+    ['a middle range, end inclusive', { start: 1_000_000, end: 2_500_000 }, [1_000_000, 2_500_001]],
+    ['one byte', { start: 17, end: 17 }, [17, 18]],
+    ['from an offset to the end', { start: 2_999_990 }, [2_999_990, 3_000_000]],
+    ['a range running past the end', { start: 2_999_999, end: 5_000_000 }, [2_999_999, 3_000_000]],
+  ])('reads %s into the caller\'s buffer', async (_, range, [from, to]) => {
+    for (const bufferBytes of [1, 65_537, 1 << 20]) {
+      if (bufferBytes === 1 && (to ?? 0) - (from ?? 0) > 100) continue;
+      expect((await readThroughReader(range, bufferBytes)).equals(content.subarray(from, to)), `buffer of ${bufferBytes}`).toBe(true);
+    }
+  });
+
+  it('refuses what createReadStream refuses', async () => {
+    const invalid = await store.openReader(sha256, { start: 10, end: 9 });
+    expect(invalid.ok || invalid.error.code).toBe('BLOB_INVALID_RANGE');
+    const missing = await store.openReader(absent);
+    expect(missing.ok || missing.error.code).toBe('BLOB_NOT_FOUND');
+  });
+});
+
 describe('has, stat and pathOf', () => {
   it('know stored blobs from absent ones', async () => {
     expect(await store.has(sha256)).toBe(true);

@@ -1,6 +1,7 @@
-import { open, stat } from 'node:fs/promises';
+import { open, stat, type FileHandle } from 'node:fs/promises';
 import type { Readable } from 'node:stream';
 import { err, ok, type Result } from '@pz/contracts';
+import { fileRangeReader, type ByteReader } from './byte-reader';
 import { computeBlobRecord, readBlobRecord, writeBlobRecord, type BlobRecord } from './blob-record';
 import { isSha256Hex, type StoreLayout } from './content-address';
 import { isNotFound } from './durable-fs';
@@ -45,22 +46,41 @@ export async function openBlobReadStream(
   sha256: string,
   range: ByteRange = {},
 ): Promise<Result<Readable, BlobError>> {
+  const opened = await openBlobFile(layout, sha256, range);
+  if (!opened.ok) return opened;
+  return ok(opened.value.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES }));
+}
+
+/** Bytes `start..end` of a blob (both inclusive; the whole blob by default), read into the caller's buffers. */
+export async function openBlobReader(
+  layout: StoreLayout,
+  sha256: string,
+  range: ByteRange = {},
+): Promise<Result<ByteReader, BlobError>> {
+  const opened = await openBlobFile(layout, sha256, range);
+  if (!opened.ok) return opened;
+  const handle = opened.value;
+  const end = range.end ?? (await handle.stat()).size - 1;
+  return ok(fileRangeReader(handle, range.start ?? 0, end));
+}
+
+/**
+ * Opening now, rather than letting a stream open lazily, turns a missing blob into a value
+ * instead of a later 'error' event, and keeps the content readable if a sweep removes it.
+ */
+async function openBlobFile(layout: StoreLayout, sha256: string, range: ByteRange): Promise<Result<FileHandle, BlobError>> {
   if (!isSha256Hex(sha256)) return err(blobErrors.invalidHash('sha256'));
   const { start, end } = range;
   const isOffset = (n: number | undefined): boolean => n === undefined || (Number.isSafeInteger(n) && n >= 0);
   if (!isOffset(start) || !isOffset(end) || (start ?? 0) > (end ?? Number.POSITIVE_INFINITY)) {
     return err(blobErrors.invalidRange(start, end));
   }
-  // Opening now, rather than letting the stream open lazily, turns a missing blob into a value
-  // instead of a later 'error' event, and keeps the content readable if a sweep removes it.
-  let handle;
   try {
-    handle = await open(layout.addressOf(sha256).dataPath, 'r');
+    return ok(await open(layout.addressOf(sha256).dataPath, 'r'));
   } catch (error) {
     if (isNotFound(error)) return err(blobErrors.notFound(sha256));
     throw error;
   }
-  return ok(handle.createReadStream({ start, end, highWaterMark: READ_CHUNK_BYTES }));
 }
 
 async function fileSize(file: string): Promise<number | null> {

@@ -1,8 +1,11 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import { sql, type ColumnType, type Kysely } from 'kysely';
+import type { ByteReader } from '@pz/blobs';
 import { migrate, type Database } from '@pz/database';
 import type { ProductArchive } from './product-archive';
+
+const HASH_CHUNK_BYTES = 1 << 20;
 
 /**
  * The sha256 of each archive ever prepared, keyed by its fingerprint. Equal fingerprints mean equal
@@ -81,15 +84,10 @@ export async function openArchiveChecksums(database: Database, log: ChecksumLog)
     job.state = { status: 'running', bytesDone: 0 };
     const started = Date.now();
     try {
-      const hash = createHash('sha256');
-      let bytesDone = 0;
-      for await (const chunk of archive.zip.stream()) {
+      const sha256 = await hashArchive(archive.zip.reader(), (bytesDone) => {
         if (closing) throw new Error('the server is shutting down; prepare the download again');
-        hash.update(chunk as Buffer);
-        bytesDone += (chunk as Buffer).length;
         job.state = { status: 'running', bytesDone };
-      }
-      const sha256 = hash.digest('hex');
+      });
       await db
         .insertInto('download_checksums')
         .values({ fingerprint: archive.fingerprint, size: String(archive.size), sha256, computed_at: new Date().toISOString() })
@@ -138,4 +136,22 @@ export async function openArchiveChecksums(database: Database, log: ChecksumLog)
       await Promise.allSettled([...running]);
     },
   };
+}
+
+/** The sha256 of everything `reader` gives, read through one reused buffer; `progress` may stop it by throwing. */
+async function hashArchive(reader: ByteReader, progress: (bytesDone: number) => void): Promise<string> {
+  const hash = createHash('sha256');
+  const buffer = Buffer.allocUnsafe(HASH_CHUNK_BYTES);
+  let bytesDone = 0;
+  try {
+    for (;;) {
+      const count = await reader.read(buffer);
+      if (count === 0) return hash.digest('hex');
+      hash.update(buffer.subarray(0, count));
+      bytesDone += count;
+      progress(bytesDone);
+    }
+  } finally {
+    await reader.close();
+  }
 }

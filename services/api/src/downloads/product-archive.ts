@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
+import { bytesReader, deferredReader, type ByteReader } from '@pz/blobs';
 import { err, ok, type Result } from '@pz/contracts';
 import type { AppDeps } from '../deps';
 import { servingPolicy } from '../files/media-type';
@@ -59,7 +59,7 @@ export async function productArchive(deps: Sources, row: ProductRow): Promise<Pr
     {
       name: METADATA_FILENAME, size: metadata.length, crc32: crc32(metadata), modifiedAt: lastModified,
       sha256: createHash('sha256').update(metadata).digest('hex'),
-      open: ({ start, end }) => Readable.from([metadata.subarray(start, end + 1)]),
+      open: ({ start, end }) => bytesReader(metadata.subarray(start, end + 1)),
     },
   ];
   const blobEntries = await Promise.all(stored.map(async (f) => {
@@ -86,7 +86,7 @@ export async function productArchive(deps: Sources, row: ProductRow): Promise<Pr
     size: zip.size,
     etag: fingerprint,
     lastModified,
-    stream: (range) => zip.stream(range),
+    open: (range) => zip.reader(range),
   };
 }
 
@@ -110,17 +110,12 @@ export async function mainFileDownload(deps: Sources, row: ProductRow): Promise<
     size: record.value.size,
     etag: file.sha256,
     lastModified: new Date(file.updated),
-    stream: (range) => Readable.from(lazyBlob(deps, file.sha256, range), { objectMode: false }),
+    open: (range) => deferredReader(() => openBlob(deps, file.sha256, range)),
   });
 }
 
-async function openBlob(deps: Sources, sha256: string, range: { start: number; end: number }): Promise<Readable> {
-  const opened = await deps.blobs.createReadStream(sha256, range);
+async function openBlob(deps: Sources, sha256: string, range: { start: number; end: number }): Promise<ByteReader> {
+  const opened = await deps.blobs.openReader(sha256, range);
   if (!opened.ok) throw new Error(`cannot read blob ${sha256}: ${opened.error.message}`);
   return opened.value;
-}
-
-/** Opens the blob only when the body is first read, so a request that ends early opens nothing. */
-async function* lazyBlob(deps: Sources, sha256: string, range: { start: number; end: number }): AsyncGenerator<Buffer> {
-  for await (const chunk of await openBlob(deps, sha256, range)) yield chunk as Buffer;
 }

@@ -1,10 +1,13 @@
+import type { OutgoingHttpHeaders } from 'node:http';
 import { Readable } from 'node:stream';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
-import type { ByteRange } from '@pz/blobs';
+import type { ByteRange, ByteReader } from '@pz/blobs';
+import { applySecurityHeaders } from '../http/security-headers';
 import { sendProblem } from '../http/problem';
 import { parseRange } from '../files/byte-range';
 import { contentDisposition } from '../files/content-disposition';
+import { writeBody } from './write-body';
 
 /** A file to send whose length is known before the first byte, so any byte range of it can be served. */
 export interface Downloadable {
@@ -15,7 +18,7 @@ export interface Downloadable {
   readonly etag: string;
   readonly lastModified: Date;
   /** Bytes `start..end`, both inclusive; never called for an empty range. */
-  stream(range: Required<ByteRange>): Readable;
+  open(range: Required<ByteRange>): ByteReader;
 }
 
 /** OpenAPI description of a binary reply (never serialised: a stream is sent as it is). */
@@ -52,6 +55,16 @@ export function sendDownload(request: FastifyRequest, reply: FastifyReply, downl
   const length = end - start + 1;
   reply.header('Content-Length', String(length));
   if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${download.size}`);
-  const body = request.method === 'HEAD' || length === 0 ? Readable.from([]) : download.stream({ start, end });
-  return reply.send(body);
+  if (request.method === 'HEAD' || length === 0) return reply.send(Readable.from([]));
+  // The body is written here rather than by reply.send, which would take a stream and its fresh
+  // buffer per chunk (see write-body.ts); the headers every answer gets are added first, since
+  // onSend hooks do not run for a hijacked reply.
+  applySecurityHeaders(request, reply);
+  reply.hijack();
+  reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
+  writeBody(reply.raw, download.open({ start, end }), length).catch((error: unknown) => {
+    request.log.warn({ err: error, filename: download.filename }, 'download stopped before its end');
+    reply.raw.destroy(error instanceof Error ? error : new Error(String(error)));
+  });
+  return reply;
 }

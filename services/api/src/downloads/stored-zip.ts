@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import type { ByteRange } from '@pz/blobs';
+import type { ByteRange, ByteReader } from '@pz/blobs';
 
 /**
  * One member of a stored zip. Its size and CRC-32 must be known before the archive is laid out:
@@ -13,7 +13,7 @@ export interface ZipEntrySource {
   readonly crc32: number;
   readonly modifiedAt: Date;
   /** The content's bytes `start..end`, both inclusive; never called for an empty slice. */
-  open(range: Required<ByteRange>): Promise<Readable> | Readable;
+  open(range: Required<ByteRange>): Promise<ByteReader> | ByteReader;
 }
 
 export interface LaidOutEntry {
@@ -28,8 +28,12 @@ export interface StoredZip {
   readonly size: number;
   readonly entries: readonly LaidOutEntry[];
   /** Bytes `start..end` of the archive (both inclusive, like HTTP `Range`); the whole archive by default. */
+  reader(range?: ByteRange): ByteReader;
+  /** The same bytes as a stream, a new buffer per chunk: for small archives and tests. */
   stream(range?: ByteRange): Readable;
 }
+
+const STREAM_CHUNK_BYTES = 1 << 20;
 
 const MAX_U32 = 0xffff_ffff;
 const MAX_U16 = 0xffff;
@@ -87,46 +91,101 @@ export function layOutStoredZip(sources: readonly ZipEntrySource[]): StoredZip {
   append(endOfCentralDirectory(entries.length, centralDirectory.length, centralDirectoryOffset, offset));
   const size = offset;
 
+  const reader = (range: ByteRange = {}): ByteReader => {
+    const start = range.start ?? 0;
+    const end = range.end ?? size - 1;
+    if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end >= size || start > end + 1) {
+      throw new RangeError(`byte range ${start}-${end} is outside an archive of ${size} bytes`);
+    }
+    return new ArchiveRangeReader(segments, start, end + 1);
+  };
   return {
     size,
     entries,
-    stream(range = {}) {
-      const start = range.start ?? 0;
-      const end = range.end ?? size - 1;
-      if (!Number.isSafeInteger(start) || !Number.isSafeInteger(end) || start < 0 || end >= size || start > end + 1) {
-        throw new RangeError(`byte range ${start}-${end} is outside an archive of ${size} bytes`);
-      }
-      return Readable.from(bytesBetween(segments, start, end + 1), { objectMode: false });
-    },
+    reader,
+    stream: (range) => Readable.from(chunksOf(reader(range)), { objectMode: false }),
   };
 }
 
-/** The archive's bytes in [from, to), one segment at a time; content is opened only when reached. */
-async function* bytesBetween(segments: readonly Segment[], from: number, to: number): AsyncGenerator<Buffer> {
-  for (const segment of segments) {
-    const start = Math.max(from, segment.offset);
-    const end = Math.min(to, segment.offset + segment.length);
-    if (start >= end) continue;
-    if ('bytes' in segment) {
-      yield segment.bytes.subarray(start - segment.offset, end - segment.offset);
-      continue;
+async function* chunksOf(reader: ByteReader): AsyncGenerator<Buffer> {
+  try {
+    for (;;) {
+      const chunk = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
+      const count = await reader.read(chunk);
+      if (count === 0) return;
+      yield chunk.subarray(0, count);
     }
-    const wanted = end - start;
-    const content = await segment.entry.open({ start: start - segment.offset, end: end - segment.offset - 1 });
-    let received = 0;
-    for await (const chunk of content) {
-      const bytes = chunk as Buffer;
-      received += bytes.length;
-      // More bytes than the header announced would shift every later offset: stop, never send them.
-      if (received > wanted) break;
-      yield bytes;
+  } finally {
+    await reader.close();
+  }
+}
+
+/**
+ * The archive's bytes in [from, to), one segment after the other; an entry's content is opened
+ * only when reached and closed once its bytes are read. An entry whose content ends before its
+ * recorded size fails the read: the headers already promised that size, and a shorter entry
+ * would shift every later offset.
+ */
+class ArchiveRangeReader implements ByteReader {
+  private position: number;
+  private segment = 0;
+  private open: { readonly reader: ByteReader; readonly name: string; readonly end: number } | undefined;
+  private closed = false;
+
+  constructor(
+    private readonly segments: readonly Segment[],
+    from: number,
+    private readonly to: number,
+  ) {
+    this.position = from;
+  }
+
+  async read(into: Uint8Array): Promise<number> {
+    if (this.closed) throw new Error('read after close');
+    let filled = 0;
+    while (filled < into.length && this.position < this.to) {
+      const segment = this.segments[this.segment];
+      if (segment === undefined) break;
+      const segmentEnd = Math.min(this.to, segment.offset + segment.length);
+      if (this.position >= segmentEnd) {
+        this.segment += 1;
+        continue;
+      }
+      const wanted = Math.min(into.length - filled, segmentEnd - this.position);
+      if ('bytes' in segment) {
+        const from = this.position - segment.offset;
+        into.set(segment.bytes.subarray(from, from + wanted), filled);
+        filled += wanted;
+        this.position += wanted;
+        continue;
+      }
+      this.open ??= {
+        reader: await segment.entry.open({ start: this.position - segment.offset, end: segmentEnd - segment.offset - 1 }),
+        name: segment.entry.name,
+        end: segmentEnd,
+      };
+      const count = await this.open.reader.read(into.subarray(filled, filled + wanted));
+      if (count === 0) {
+        const missing = this.open.end - this.position;
+        await this.closeEntry();
+        throw new Error(`zip entry "${segment.entry.name}" ended ${missing} bytes before its recorded size of ${segment.length}`);
+      }
+      filled += count;
+      this.position += count;
+      if (this.position === this.open.end) await this.closeEntry();
     }
-    // The headers are already sent; a content shorter or longer than its recorded size must end the
-    // transfer with an error rather than produce an archive whose offsets are wrong.
-    if (received !== wanted) {
-      content.destroy();
-      throw new Error(`zip entry "${segment.entry.name}" gave ${received} bytes where ${wanted} were expected`);
-    }
+    return filled;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.closeEntry();
+  }
+
+  private async closeEntry(): Promise<void> {
+    const open = this.open;
+    this.open = undefined;
+    await open?.reader.close();
   }
 }
 

@@ -1,4 +1,11 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Set by `addSecurityHeaders`, for answers that bypass onSend hooks (see `applySecurityHeaders`). */
+    securityHeaderOptions?: SecurityHeaderOptions;
+  }
+}
 
 /** JSON, downloads and errors: nothing on them may load, run or frame anything. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -28,17 +35,31 @@ export interface SecurityHeaderOptions {
  * route can choose.
  */
 export function addSecurityHeaders(app: FastifyInstance, options: SecurityHeaderOptions): void {
+  app.decorate('securityHeaderOptions', options);
   app.addHook('onSend', async (request, reply, payload) => {
-    reply.header('X-Content-Type-Options', 'nosniff');
-    reply.header('Referrer-Policy', 'no-referrer');
-    reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-    if (!reply.hasHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
-    if (!reply.hasHeader('Content-Security-Policy')) {
-      const path = request.url.split('?', 1)[0] ?? '';
-      const isDocs = path === options.docsPrefix || path.startsWith(`${options.docsPrefix}/`);
-      reply.header('Content-Security-Policy', isDocs ? DOCS_CSP : API_CSP);
-    }
-    if (options.behindTls) reply.header('Strict-Transport-Security', HSTS);
+    setSecurityHeaders(request, reply, options);
     return payload;
   });
+}
+
+/**
+ * The same headers, for a route that writes its answer itself (`reply.hijack()`: no onSend
+ * hooks run). Does nothing on an app without `addSecurityHeaders`.
+ */
+export function applySecurityHeaders(request: FastifyRequest, reply: FastifyReply): void {
+  const options = reply.server.securityHeaderOptions;
+  if (options !== undefined) setSecurityHeaders(request, reply, options);
+}
+
+function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply, options: SecurityHeaderOptions): void {
+  reply.header('X-Content-Type-Options', 'nosniff');
+  reply.header('Referrer-Policy', 'no-referrer');
+  reply.header('Cross-Origin-Opener-Policy', 'same-origin');
+  if (!reply.hasHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
+  if (!reply.hasHeader('Content-Security-Policy')) {
+    const path = request.url.split('?', 1)[0] ?? '';
+    const isDocs = path === options.docsPrefix || path.startsWith(`${options.docsPrefix}/`);
+    reply.header('Content-Security-Policy', isDocs ? DOCS_CSP : API_CSP);
+  }
+  if (options.behindTls) reply.header('Strict-Transport-Security', HSTS);
 }

@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { bytesReader, deferredReader, type ByteReader } from './byte-reader';
+
+async function drain(reader: ByteReader, bufferBytes: number): Promise<number[]> {
+  const buffer = new Uint8Array(bufferBytes);
+  const seen: number[] = [];
+  for (let count = await reader.read(buffer); count > 0; count = await reader.read(buffer)) seen.push(...buffer.subarray(0, count));
+  return seen;
+}
+
+describe('bytesReader', () => {
+  it('gives the bytes in order, whatever the buffer size, then 0', async () => {
+    const bytes = Uint8Array.from({ length: 10 }, (_, i) => i);
+    for (const size of [1, 3, 10, 64]) expect(await drain(bytesReader(bytes), size)).toEqual([...bytes]);
+  });
+});
+
+describe('deferredReader', () => {
+  it('opens only when first read, and closes what it opened', async () => {
+    const events: string[] = [];
+    const opening = async (): Promise<ByteReader> => {
+      events.push('open');
+      const inner = bytesReader(Uint8Array.of(1, 2, 3));
+      return { read: (into) => inner.read(into), close: async () => void events.push('close') };
+    };
+    const unread = deferredReader(opening);
+    await unread.close();
+    expect(events).toEqual([]);
+
+    const read = deferredReader(opening);
+    expect(await drain(read, 2)).toEqual([1, 2, 3]);
+    await read.close();
+    expect(events).toEqual(['open', 'close']);
+    await expect(read.read(new Uint8Array(1))).rejects.toThrow(/read after close/);
+  });
+
+  it('reports a failure to open on read, and still closes cleanly', async () => {
+    const reader = deferredReader(async () => {
+      throw new Error('no such blob');
+    });
+    await expect(reader.read(new Uint8Array(4))).rejects.toThrow(/no such blob/);
+    await expect(reader.close()).resolves.toBeUndefined();
+  });
+});
