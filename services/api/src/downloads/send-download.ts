@@ -56,14 +56,22 @@ export function sendDownload(request: FastifyRequest, reply: FastifyReply, downl
   reply.header('Content-Length', String(length));
   if (range.kind === 'partial') reply.code(206).header('Content-Range', `bytes ${start}-${end}/${download.size}`);
   if (request.method === 'HEAD' || length === 0) return reply.send(Readable.from([]));
-  // The body is written here rather than by reply.send, which would take a stream and its fresh
-  // buffer per chunk (see write-body.ts); the headers every answer gets are added first, since
-  // onSend hooks do not run for a hijacked reply.
+  return sendBody(request, reply, download.open({ start, end }), length);
+}
+
+/**
+ * Sends `length` bytes from `reader` after the headers set on `reply` (status included). The body
+ * is written here rather than by reply.send, which would take a stream and its fresh buffer per
+ * chunk (see write-body.ts); the headers every answer gets are added first, since onSend hooks do
+ * not run for a hijacked reply. A body that fails half-way cuts the connection: its length was
+ * promised.
+ */
+export function sendBody(request: FastifyRequest, reply: FastifyReply, reader: ByteReader, length: number): FastifyReply {
   applySecurityHeaders(request, reply);
   reply.hijack();
   reply.raw.writeHead(reply.statusCode, reply.getHeaders() as OutgoingHttpHeaders);
-  writeBody(reply.raw, download.open({ start, end }), length).catch((error: unknown) => {
-    request.log.warn({ err: error, filename: download.filename }, 'download stopped before its end');
+  writeBody(reply.raw, reader, length).catch((error: unknown) => {
+    request.log.warn({ err: error, url: request.url }, 'download stopped before its end');
     reply.raw.destroy(error instanceof Error ? error : new Error(String(error)));
   });
   return reply;

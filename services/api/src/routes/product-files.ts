@@ -5,6 +5,7 @@ import { FileRole, streamName, type EventData } from '@pz/contracts';
 import { productDecider } from '@pz/domain';
 import { commandContext, domainCaller, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import { eventIdFor } from '../commands/event-ids';
+import { sendBody } from '../downloads/send-download';
 import { parseRange } from '../files/byte-range';
 import { contentDisposition } from '../files/content-disposition';
 import { ProductFileSchema, productFileJson } from '../files/file-json';
@@ -335,10 +336,11 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
       } else {
         reply.header('Content-Length', size);
       }
-      if (request.method === 'HEAD') return reply.send(undefined);
-      const opened = await deps.blobs.createReadStream(row.sha256, range.kind === 'partial' ? { start: range.start, end: range.end } : {});
+      const length = range.kind === 'partial' ? range.end - range.start + 1 : size;
+      if (request.method === 'HEAD' || length === 0) return reply.send(undefined);
+      const opened = await deps.blobs.openReader(row.sha256, range.kind === 'partial' ? { start: range.start, end: range.end } : {});
       if (!opened.ok) throw new Error(`content of product file ${row.id} (sha256 ${row.sha256}) cannot be read from the hash store: ${opened.error.message}`);
-      return reply.send(opened.value);
+      return sendBody(request, reply, opened.value, length);
     },
   });
 
