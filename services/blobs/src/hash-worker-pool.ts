@@ -58,7 +58,8 @@ export class HashWorkerPool {
 }
 
 function spawnWorker(): Worker {
-  return new Worker(new URL('./hash-and-write-worker.mjs', import.meta.url));
+  // Plain JavaScript: no need for the parent's loaders (tsx), which double a worker's start.
+  return new Worker(new URL('./hash-and-write-worker.mjs', import.meta.url), { execArgv: [] });
 }
 
 /** The pool every blob store of the process shares: the cores are shared too. */

@@ -35,6 +35,8 @@ export function decodeRowsInWorker(
 ): Promise<Result<Record<string, unknown>[], TableError>> {
   return new Promise((resolve) => {
     const worker = new Worker(new URL('./decode-rows-worker.mjs', import.meta.url), {
+      // Plain JavaScript: no need for the parent's loaders (tsx), which double a worker's start.
+      execArgv: [],
       workerData: request,
       resourceLimits: { maxOldGenerationSizeMb: DECODE_HEAP_MB },
     });
