@@ -1,3 +1,4 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type, type Static, type TSchema } from 'typebox';
 import { requireUser } from '../auth/authenticate';
 import type { AppDeps } from '../deps';
@@ -7,13 +8,14 @@ import { mainFileDownload, productArchive, type MainFileDownload, type ProductAr
 import { BinaryBody, sendDownload } from '../downloads/send-download';
 import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
-import { findProductRow } from '../queries/product-rows';
+import { findProductRow, type ProductRow } from '../queries/product-rows';
 import { Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const TokenQuery = Type.Object({ token: Type.Optional(Type.String({ maxLength: 2048 })) });
+type IdRequest = FastifyRequest<{ Params: Static<typeof IdParams> }>;
 
 const DownloadState = Type.Object({
   id: Type.String({ description: 'This version of the download: the archive fingerprint, or the sha256 of the main file' }),
@@ -49,32 +51,37 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
   const checksums = await openArchiveChecksums(deps.database, app.log);
   app.addHook('onClose', () => checksums.close());
 
-  const zipState = async (archive: ProductArchive, options: { waitMs: number; retryFailed: boolean }) => {
-    const state = await checksums.checksum(archive, options);
-    return archiveStateJson(deps, archive, state);
+  /** The product named by `:id` as the caller may see it; null once the refusal is sent. */
+  const requestedProduct = async (request: IdRequest, reply: FastifyReply): Promise<ProductRow | null> => {
+    const caller = requireUser(request, reply);
+    return caller ? visibleProduct(deps, caller, request.params.id, reply) : null;
+  };
+
+  /** prepare (waits a little, retries a failed checksum) and status (answers at once) of the zip. */
+  const zipState = (options: { waitMs: number; retryFailed: boolean }) => async (request: IdRequest, reply: FastifyReply) => {
+    const row = await requestedProduct(request, reply);
+    if (!row) return reply;
+    const archive = await productArchive(deps, row);
+    const body = archiveStateJson(deps, archive, await checksums.checksum(archive, options));
+    return reply.code(body.status === 'ready' ? 200 : 202).send(body);
+  };
+
+  /** prepare and status of the main file alone: the same answer, always ready. */
+  const mainFileState = async (request: IdRequest, reply: FastifyReply) => {
+    const row = await requestedProduct(request, reply);
+    if (!row) return reply;
+    const main = await mainFileDownload(deps, row);
+    if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
+    return mainFileStateJson(deps, main.value);
   };
 
   app.post('/api/products/:id/download/prepare/', {
     schema: { summary: 'Prepare the product zip: 200 with a signed download_url when its checksum is known, 202 while it is computed', params: IdParams, response: stateResponses },
-  }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
-    if (!row) return reply;
-    const body = await zipState(await productArchive(deps, row), { waitMs: PREPARE_WAIT_MS, retryFailed: true });
-    return reply.code(body.status === 'ready' ? 200 : 202).send(body);
-  });
+  }, zipState({ waitMs: PREPARE_WAIT_MS, retryFailed: true }));
 
   app.get('/api/products/:id/download/status/', {
     schema: { summary: 'State of the product zip: 200 ready, 202 pending/running with progress (starts computing its checksum if nobody has)', params: IdParams, response: stateResponses },
-  }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
-    if (!row) return reply;
-    const body = await zipState(await productArchive(deps, row), { waitMs: 0, retryFailed: false });
-    return reply.code(body.status === 'ready' ? 200 : 202).send(body);
-  });
+  }, zipState({ waitMs: 0, retryFailed: false }));
 
   app.get('/api/products/:id/download/file/', {
     schema: { summary: 'The product zip, through the signed link from prepare (no other credentials); honours Range', security: [], params: IdParams, querystring: TokenQuery, response: fileResponses(ZipBody) },
@@ -92,36 +99,18 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
   app.get('/api/products/:id/download/', {
     schema: { summary: 'The product zip, streamed directly (legacy pzserver route); honours Range', params: IdParams, response: fileResponses(ZipBody) },
   }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    const row = await requestedProduct(request, reply);
     if (!row) return reply;
     return sendDownload(request, reply, await productArchive(deps, row));
   });
 
   app.post('/api/products/:id/download/main-file/prepare/', {
     schema: { summary: 'Prepare a download of the main file alone: always ready, its checksum is its recorded sha256', params: IdParams, response: stateResponses },
-  }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
-    if (!row) return reply;
-    const main = await mainFileDownload(deps, row);
-    if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
-    return mainFileStateJson(deps, main.value);
-  });
+  }, mainFileState);
 
   app.get('/api/products/:id/download/main-file/status/', {
     schema: { summary: 'State of the main-file download (always ready once there is a stored main file)', params: IdParams, response: stateResponses },
-  }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
-    if (!row) return reply;
-    const main = await mainFileDownload(deps, row);
-    if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
-    return mainFileStateJson(deps, main.value);
-  });
+  }, mainFileState);
 
   app.get('/api/products/:id/download/main-file/file/', {
     schema: { summary: 'The main file, through the signed link from main-file/prepare; honours Range', security: [], params: IdParams, querystring: TokenQuery, response: fileResponses(RawBody) },
@@ -139,9 +128,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
   app.get('/api/products/:id/download_main_file/', {
     schema: { summary: 'The main file, streamed directly (what the pzserver client calls); honours Range', params: IdParams, response: fileResponses(RawBody) },
   }, async (request, reply) => {
-    const caller = requireUser(request, reply);
-    if (!caller) return reply;
-    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    const row = await requestedProduct(request, reply);
     if (!row) return reply;
     const main = await mainFileDownload(deps, row);
     if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
