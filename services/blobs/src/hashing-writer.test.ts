@@ -1,5 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { open, readFile } from 'node:fs/promises';
+import { open, readFile, type FileHandle } from 'node:fs/promises';
 import path from 'node:path';
 import type { Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
@@ -95,19 +95,10 @@ describe('AdaptiveHashingWriter', () => {
   it('reports a failed write, returns every batch, and the pool lends a fresh worker afterwards', async () => {
     const filePath = path.join(dir.path, 'read-only.bin');
     await (await open(filePath, 'wx')).close();
-    const handle = await open(filePath, 'r');
-    const writer = new AdaptiveHashingWriter(handle, pool);
     const content = deterministicBytes(5 * 1024 * 1024, 11);
-    let failure: unknown;
-    try {
+    const failure = await failureOf(await open(filePath, 'r'), async (writer) => {
       for (const chunk of slices(content, [100_000])) await writer.push(chunk);
-      await writer.finish();
-    } catch (cause) {
-      failure = cause;
-    } finally {
-      await writer.settle();
-      await handle.close();
-    }
+    });
     expect(failure).toMatchObject({ code: 'EBADF' });
 
     const next = deterministicBytes(2 * 1024 * 1024, 12);
@@ -115,25 +106,30 @@ describe('AdaptiveHashingWriter', () => {
   });
 
   it('fails, without hanging, when the worker dies mid-upload', async () => {
-    const filePath = path.join(dir.path, 'out.bin');
-    const handle = await open(filePath, 'wx');
-    const writer = new AdaptiveHashingWriter(handle, pool);
-    let failure: unknown;
-    try {
+    const failure = await failureOf(await open(path.join(dir.path, 'out.bin'), 'wx'), async (writer) => {
       await writer.push(deterministicBytes(2 * 1024 * 1024, 13));
       expect(pool.lentCount).toBe(1);
       await killLentWorker(pool);
       for (let i = 0; i < 8; i += 1) await writer.push(deterministicBytes(1024 * 1024, i));
-      await writer.finish();
-    } catch (cause) {
-      failure = cause;
-    } finally {
-      await writer.settle();
-      await handle.close();
-    }
+    });
     expect(String(failure)).toMatch(/hashing worker stopped/);
   });
 });
+
+/** Pushes with `steps`, then finishes; what was thrown, once the writer settled and the file closed. */
+async function failureOf(handle: FileHandle, steps: (writer: AdaptiveHashingWriter) => Promise<void>): Promise<unknown> {
+  const writer = new AdaptiveHashingWriter(handle, pool);
+  try {
+    await steps(writer);
+    await writer.finish();
+    return undefined;
+  } catch (cause) {
+    return cause;
+  } finally {
+    await writer.settle();
+    await handle.close();
+  }
+}
 
 async function killLentWorker(target: CountingPool): Promise<void> {
   const worker = target.lastLent;
