@@ -82,6 +82,8 @@ export const benchmark: Benchmark = {
         }
         const firstEight = await load('GET /api/products/?… (the first version\'s eight queries, no-cache)', distinct.slice(0, 8), uncachedHeaders);
         const narrow = await load('GET /api/products/?… (selective, no-cache)', selective, uncachedHeaders);
+        // The ceiling of answering from PostgreSQL plus a cache: the catalogue still, every answer kept.
+        const kept = await load('GET /api/products/?… (the eight queries, catalogue unchanged, cached)', distinct.slice(0, 8), headers);
         const hits = list.tally.hit ?? 0;
         context.record({
           label: `GET /api/products/ (filters + search, ${context.settings.products.toLocaleString('en-US')} products, ${distinct.length} distinct queries, catalogue changing), p99, ${context.settings.httpConnections} clients`,
@@ -111,6 +113,13 @@ export const benchmark: Benchmark = {
           unit: 'ms',
           baseline: { label: 'GET /api/', value: root.latency.p99 },
           note: `p50 ${formatMs(narrow.latency.p50)}, ${narrow.requestsPerSecond.toFixed(0)} requests/s`,
+        });
+        context.record({
+          label: `GET /api/products/ (the eight queries, catalogue unchanged, every answer from the listing cache), p99, ${context.settings.httpConnections} clients`,
+          value: kept.latency.p99,
+          unit: 'ms',
+          baseline: { label: 'GET /api/', value: root.latency.p99 },
+          note: `informative: serving kept answers only; p50 ${formatMs(kept.latency.p50)}, ${kept.requestsPerSecond.toFixed(0)} requests/s, hits ${kept.tally.hit ?? 0} of ${kept.requests}`,
         });
         context.record({
           label: `GET /api/products/ (filters + search) throughput, ${context.settings.httpConnections} clients`,
