@@ -1,6 +1,3 @@
-import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import path from 'node:path';
 import { sql } from 'kysely';
 import { openBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
@@ -8,6 +5,7 @@ import { openDatabase, type Database } from '@pz/database';
 import { openEventStore } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
+import { persistentSecret } from './auth/persistent-secret';
 import { createCommandBus } from './commands/command-bus';
 import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
@@ -72,14 +70,3 @@ async function advanceIdSequences(database: Database, catalogue: AppDeps['catalo
 }
 
 /** The embedded setup keeps its HMAC key in the data folder so sessions survive a restart. */
-function persistentSecret(dataDir: string): string {
-  const file = path.join(dataDir, 'secret');
-  try {
-    return readFileSync(file, 'utf8').trim();
-  } catch {
-    mkdirSync(dataDir, { recursive: true });
-    const secret = randomBytes(32).toString('hex');
-    writeFileSync(file, secret, { mode: 0o600 });
-    return secret;
-  }
-}
