@@ -12,6 +12,8 @@ export interface ReadTableRowsOptions {
   readonly limit: number;
   readonly maxExtractedBytes?: number;
   readonly readMeter?: ReadMeter;
+  /** The count a full read of this very file found (see `ReadContext.knownRowCount`). */
+  readonly knownRowCount?: number;
 }
 
 /** One page of rows for `read_data`: `{count, columns, rows}`, count being the whole table's. */
@@ -19,7 +21,12 @@ export async function readTableRows(filePath: string, options: ReadTableRowsOpti
   const slice = await readTable(
     filePath,
     { offset: options.offset, limit: options.limit },
-    { fileName: options.fileName, meter: options.readMeter, maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES },
+    {
+      fileName: options.fileName,
+      meter: options.readMeter,
+      maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
+      ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
+    },
   );
   if (!slice.ok) return slice;
   if (slice.value.rowsUnavailable) return err(slice.value.rowsUnavailable);

@@ -58,6 +58,13 @@ export interface ReadContext {
   readonly maxExtractedBytes: number;
   /** How long a worker may decode pages before the data is deemed hostile (tests shorten it). */
   readonly decodeTimeoutMs?: number;
+  /**
+   * The row count a full read of this very file already found (registry's). A reader that can
+   * only count by reading every row (CSV) then stops after the window and the rows its type
+   * inference needs, and reports this count: a later page of a large CSV costs its offset, not
+   * the whole file.
+   */
+  readonly knownRowCount?: number;
 }
 
 /** One reader's answer: the table's shape plus the rows of the requested window. */

@@ -30,7 +30,9 @@ export async function readDataPage(db: Kysely<CatalogueTables>, blobs: BlobStore
   }
   const located = mainFilePath(blobs, file);
   if ('code' in located) return located;
-  const read = await readTableRows(located.path, { fileName: file.name, offset: page.offset, limit: page.limit });
+  // Registry counted this very file's rows: a CSV page then need not read to the end to count them.
+  const knownRowCount = registry.file_id === file.id && registry.n_rows !== null ? Number(registry.n_rows) : undefined;
+  const read = await readTableRows(located.path, { fileName: file.name, offset: page.offset, limit: page.limit, ...(knownRowCount === undefined ? {} : { knownRowCount }) });
   if (!read.ok) {
     if (read.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: read.error.message };
     return { code: read.error.code, message: read.error.message };

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { fixture, readContext } from '../test-support';
 import { readCsvTable } from './csv-table';
@@ -89,5 +92,30 @@ describe('readCsvTable', () => {
     expect(!garbage.ok && garbage.error.message).toContain('binary');
     const empty = await read('empty.csv');
     expect(!empty.ok && empty.error.code).toBe('TABLE_EMPTY');
+  });
+
+  describe('with the row count registry found (knownRowCount)', () => {
+    // 600,000 good rows, then a line a full pass would refuse: the early stop shows in the answer.
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'pz-csv-known-'));
+    const file = path.join(dir, 'long.csv');
+    writeFileSync(file, `id,z\n${Array.from({ length: 600_000 }, (_, i) => `${i},0.${i}`).join('\n')}\n1,2,3\n`);
+    const readLong = (offset: number, knownRowCount?: number) => {
+      const meter = { bytesRead: 0, reads: 0 };
+      const context = { ...readContext('long.csv'), meter, ...(knownRowCount === undefined ? {} : { knownRowCount }) };
+      return readCsvTable(file, { offset, limit: 3 }, context).then((result) => ({ result, meter }));
+    };
+
+    it('stops after the window and the type sample, and reports the known count', async () => {
+      const { result, meter } = await readLong(1200, 600_000);
+      expect(result.ok && result.value.nRows).toBe(600_000);
+      expect(result.ok && result.value.rows).toEqual([{ id: 1200, z: 0.12 }, { id: 1201, z: 0.1201 }, { id: 1202, z: 0.1202 }]);
+      expect(meter.bytesRead).toBeLessThan(statSync(file).size / 2);
+    });
+
+    it('reads to the end, and finds the bad line, without it', async () => {
+      const { result } = await readLong(1200);
+      expect(result.ok || result.error.message).toMatch(/has 3 fields where the table has 2 columns/);
+      rmSync(dir, { recursive: true, force: true });
+    });
   });
 });

@@ -84,7 +84,8 @@ function csvFailure(cause: unknown): Result<never, TableError> {
 
 /**
  * Reads a CSV/TXT table in one streaming pass: it counts every row (the file is never held in
- * memory), keeps the leading rows for type inference and the rows of the requested window.
+ * memory), keeps the leading rows for type inference and the rows of the requested window. With
+ * `context.knownRowCount` it stops once it has both, and reports that count.
  */
 export async function readCsvTable(filePath: string, window: RowWindow, context: ReadContext): Promise<Result<TableSlice, TableError>> {
   const sniffed = await sniff(filePath, context);
@@ -113,6 +114,7 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
       if (nRows < TYPE_SAMPLE_ROWS) typeSample.push(fields);
       if (nRows >= window.offset && nRows < windowEnd) windowRows.push(fields);
       nRows += 1;
+      if (context.knownRowCount !== undefined && nRows >= Math.max(windowEnd, TYPE_SAMPLE_ROWS)) break;
     }
   } catch (cause) {
     return csvFailure(cause);
@@ -131,7 +133,7 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
   return ok({
     format: 'csv',
     columns: columnNames.map((name, column) => ({ name, type: types[column] ?? 'string' })),
-    nRows,
+    nRows: context.knownRowCount !== undefined && nRows >= Math.max(windowEnd, TYPE_SAMPLE_ROWS) ? context.knownRowCount : nRows,
     rows,
     details: {
       delimiter: DELIMITER_DETAIL[dialect.delimiter],
