@@ -101,7 +101,18 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   const REACHED_FORM = but(PUBLIC_FORM, { anonymous: 400, other: 400, owner: 400, admin: 400, shareHolder: 400, expiredShareHolder: 400, sessionWithCsrf: 400 });
   add(['POST'], '/api/auth/register', simple('sign up without a password', REACHED_FORM, () => '/api/auth/register/', () => ({ username: unique('matrix') })));
   add(['POST'], '/api/auth/login', simple('log in without a password', REACHED_FORM, () => '/api/auth/login/', (w) => ({ username: w.alice.username })));
-  add(['POST'], '/api/auth/logout', simple('log out', PUBLIC_FORM, () => '/api/auth/logout/'));
+  add(['POST'], '/api/auth/logout', {
+    ...simple('log out', PUBLIC_FORM, () => '/api/auth/logout/'),
+    // Signing out ends the session on the server, so the session callers sign out of a sign-in of
+    // their own, opened here: the shared one must live on for the other routes.
+    request: async (w, caller): Promise<CellRequest> => {
+      if (caller !== 'sessionNoCsrf' && caller !== 'sessionWithCsrf') return { url: '/api/auth/logout/' };
+      const csrf = newSecretKey();
+      const cookie = `pz_session=${await w.server.deps.sessions.start(w.alice.userId)}; pz_csrf=${csrf}`;
+      const headers: Record<string, string> = caller === 'sessionWithCsrf' ? { cookie, 'x-csrftoken': csrf } : { cookie };
+      return { url: '/api/auth/logout/', headers };
+    },
+  });
   add(['POST'], '/api/admin/releases', simple('add a release', ADMIN_ONLY_WRITE, () => '/api/admin/releases/', () => ({ name: unique('R'), display_name: 'Matrix release' })));
   add(GET_HEAD, '/api/logged_user', {
     ...simple('who am I', SIGNED_IN, () => '/api/logged_user/'),

@@ -4,6 +4,7 @@ import type { Config } from '@pz/config';
 import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
 import type { CatalogueTables, Projector } from '@pz/projections';
+import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
 import type { IdAllocator } from './ids';
 
@@ -19,4 +20,6 @@ export interface AppDeps {
   readonly allocateIds: IdAllocator;
   /** HMAC key for sessions, CSRF and download tokens. */
   readonly secret: string;
+  /** Portal sign-ins, ended by signing out. */
+  readonly sessions: PortalSessions;
 }

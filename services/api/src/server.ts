@@ -6,6 +6,7 @@ import { openEventStore } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
 import { persistentSecret } from './auth/persistent-secret';
+import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
 import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
@@ -37,7 +38,9 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const catalogue = database.kysely.withTables<CatalogueTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret: config.secret ?? persistentSecret(config.dataDir) };
+  const secret = config.secret ?? persistentSecret(config.dataDir);
+  const sessions = await openPortalSessions(database, secret);
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions };
   const app = await buildApp(deps, options);
   return {
     deps,

@@ -5,7 +5,7 @@ import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../deps';
 import { sendProblem } from '../http/problem';
 import { ANONYMOUS, type RequestCaller } from './caller';
-import { equalInConstantTime, readSignedValue, sha256Hex } from './secrets';
+import { equalInConstantTime, sha256Hex } from './secrets';
 
 export const SESSION_COOKIE = 'pz_session';
 export const CSRF_COOKIE = 'pz_csrf';
@@ -44,9 +44,7 @@ export async function authenticate(deps: AppDeps, request: FastifyRequest, reply
   }
   const session = request.cookies[SESSION_COOKIE];
   if (!session) return;
-  const payload = readSignedValue(deps.secret, session);
-  if (!payload || typeof payload.uid !== 'number') return;
-  const user = await deps.catalogue.selectFrom('users').select(['id', 'username', 'is_admin']).where('id', '=', payload.uid).executeTakeFirst();
+  const user = await deps.sessions.userOf(session);
   if (!user) return;
   if (!SAFE_METHODS.has(request.method) && !echoesCsrfToken(request)) {
     await sendProblem(reply, CSRF_FAILED);

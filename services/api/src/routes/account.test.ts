@@ -36,6 +36,22 @@ for (const backend of testBackends()) {
       expect(me.body).toMatchObject({ username: 'carol', is_admin: false, first_name: 'Carol' });
     });
 
+    it('ends a session on the server at logout: the same cookie, replayed, is anonymous; another sign-in lives on', async () => {
+      await inject('POST', '/api/auth/register/', { payload: { username: 'gwen', password: 'a long passphrase' } });
+      const signIn = () => inject('POST', '/api/auth/login/', { payload: { username: 'gwen', password: 'a long passphrase' } });
+      const [laptop, phone] = [await signIn(), await signIn()];
+      const laptopCookie = cookieHeader(laptop.headers['set-cookie']);
+      const phoneCookie = cookieHeader(phone.headers['set-cookie']);
+      expect((await inject('GET', '/api/logged_user/', { headers: { cookie: laptopCookie } })).status).toBe(200);
+      const logout = await inject('POST', '/api/auth/logout/', { headers: { cookie: laptopCookie, 'x-csrftoken': String(laptop.body.csrf_token) } });
+      expect(logout.status).toBe(204);
+      const replayed = await inject('GET', '/api/logged_user/', { headers: { cookie: laptopCookie } });
+      expect(replayed.status).toBe(401);
+      expect((await inject('GET', '/api/logged_user/', { headers: { cookie: phoneCookie } })).body).toMatchObject({ username: 'gwen' });
+      // A cookie signed with the right key but naming no open session is anonymous too.
+      expect((await inject('GET', '/api/logged_user/', { headers: { cookie: laptopCookie.replace(/pz_session=[^;]+/, 'pz_session=eyJ1aWQiOjF9.x') } })).status).toBe(401);
+    });
+
     it('requires the CSRF token for cookie-authenticated writes, then issues a personal token that replaces the old one', async () => {
       await inject('POST', '/api/auth/register/', { payload: { username: 'erin', password: 'a long passphrase' } });
       const login = await inject('POST', '/api/auth/login/', { payload: { username: 'erin', password: 'a long passphrase' } });

@@ -4,11 +4,11 @@ import { userDecider } from '@pz/domain';
 import { randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { CSRF_COOKIE, SESSION_COOKIE, commandContext, requireUser } from '../auth/authenticate';
-import { newSecretKey, sha256Hex, signValue } from '../auth/secrets';
+import { SESSION_HOURS } from '../auth/portal-sessions';
+import { newSecretKey, sha256Hex } from '../auth/secrets';
 import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
 
-const SESSION_HOURS = 12;
 const Detail = Type.Object({ detail: Type.String() }, { additionalProperties: true });
 const LoggedUser = Type.Object({ id: Type.Integer(), username: Type.String(), first_name: Type.String(), last_name: Type.String(), is_admin: Type.Boolean() });
 
@@ -59,12 +59,14 @@ export async function accountRoutes(app: PzApp): Promise<void> {
     const csrf = newSecretKey();
     // Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookies are Secure even without SECURE_COOKIES.
     const cookieOptions = { path: '/', sameSite: 'lax' as const, secure: deps.config.secureCookies || request.protocol === 'https', maxAge: SESSION_HOURS * 3600 };
-    reply.setCookie(SESSION_COOKIE, signValue(deps.secret, { uid: user.id, exp: Date.now() + SESSION_HOURS * 3600_000 }), { ...cookieOptions, httpOnly: true });
+    reply.setCookie(SESSION_COOKIE, await deps.sessions.start(user.id), { ...cookieOptions, httpOnly: true });
     reply.setCookie(CSRF_COOKIE, csrf, { ...cookieOptions, httpOnly: false });
     return { username: user.username, is_admin: user.is_admin, csrf_token: csrf };
   });
 
-  app.post('/api/auth/logout/', { schema: { summary: 'Sign out of the portal' } }, async (_request, reply) => {
+  app.post('/api/auth/logout/', { schema: { summary: 'Sign out of the portal: the session ends on the server, not only in this browser' } }, async (request, reply) => {
+    const session = request.cookies[SESSION_COOKIE];
+    if (session !== undefined) await deps.sessions.end(session);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     reply.clearCookie(CSRF_COOKIE, { path: '/' });
     return reply.code(204).send();
