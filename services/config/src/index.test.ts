@@ -13,6 +13,15 @@ describe('loadConfig', () => {
   });
 });
 
+describe('TABLE_DECODE_TIMEOUT_MS', () => {
+  it('gives Parquet pages 30 s to decode unless set, and refuses a value that is not a positive integer', () => {
+    expect(loadConfig({}).tableDecodeTimeoutMs).toBe(30_000);
+    expect(loadConfig({ TABLE_DECODE_TIMEOUT_MS: '5000' }).tableDecodeTimeoutMs).toBe(5000);
+    expect(() => loadConfig({ TABLE_DECODE_TIMEOUT_MS: '0' })).toThrow(/TABLE_DECODE_TIMEOUT_MS/);
+    expect(() => loadConfig({ TABLE_DECODE_TIMEOUT_MS: 'soon' })).toThrow(/TABLE_DECODE_TIMEOUT_MS/);
+  });
+});
+
 describe('TRUST_PROXY', () => {
   it('trusts no proxy by default, so X-Forwarded-For cannot choose the client address', () => {
     expect(loadConfig({}).trustProxy).toBe(false);

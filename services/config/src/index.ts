@@ -25,6 +25,8 @@ export interface Config {
   readonly maxUploadBytes: number;
   /** Main files of photo-z estimates above this size keep only their metadata. */
   readonly maxStoredEstimateBytes: number;
+  /** How long a table's Parquet pages may take to decode (registry, previews) before the file is refused as corrupt. */
+  readonly tableDecodeTimeoutMs: number;
   /** Whether cookies get the Secure attribute (set when served behind TLS); also turns on HSTS. */
   readonly secureCookies: boolean;
   /** Uploads one user may have in progress at once; the next gets 429 before a byte is stored. */
@@ -87,6 +89,7 @@ export function loadConfig(env: Env = process.env): Config {
     logLevel: env.LOG_LEVEL ?? 'info',
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', 10 * 1024 ** 3),
     maxStoredEstimateBytes: intFrom(env, 'MAX_STORED_ESTIMATE_BYTES', 200 * 1024 ** 2),
+    tableDecodeTimeoutMs: positiveIntFrom(env, 'TABLE_DECODE_TIMEOUT_MS', 30_000),
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
     trustProxy: trustProxyFrom(env),

@@ -15,6 +15,8 @@ export interface InspectTableOptions {
   readonly maxExtractedBytes?: number;
   /** Counts bytes read from disk, for benches and tests of preview cost. */
   readonly readMeter?: ReadMeter;
+  /** How long Parquet pages may take to decode before the file is deemed hostile (default 30 s). */
+  readonly decodeTimeoutMs?: number;
 }
 
 /** What `registry` needs from a main file: format, columns, row count and a preview. */
@@ -22,7 +24,12 @@ export async function inspectTable(filePath: string, options: InspectTableOption
   const slice = await readTable(
     filePath,
     { offset: 0, limit: options.previewRows ?? DEFAULT_PREVIEW_ROWS },
-    { fileName: options.fileName, meter: options.readMeter, maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES },
+    {
+      fileName: options.fileName,
+      meter: options.readMeter,
+      maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
+      ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
+    },
   );
   if (!slice.ok) return slice;
   const { format, columns, nRows, rows, details, rowsUnavailable } = slice.value;

@@ -14,6 +14,8 @@ export interface ReadTableRowsOptions {
   readonly readMeter?: ReadMeter;
   /** The count a full read of this very file found (see `ReadContext.knownRowCount`). */
   readonly knownRowCount?: number;
+  /** How long Parquet pages may take to decode before the file is deemed hostile (default 30 s). */
+  readonly decodeTimeoutMs?: number;
 }
 
 /** One page of rows for `read_data`: `{count, columns, rows}`, count being the whole table's. */
@@ -26,6 +28,7 @@ export async function readTableRows(filePath: string, options: ReadTableRowsOpti
       meter: options.readMeter,
       maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
       ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
+      ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
     },
   );
   if (!slice.ok) return slice;

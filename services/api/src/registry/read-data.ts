@@ -18,7 +18,14 @@ export interface DataPage {
  * registry, after a failed one, or for a free-format file that is not a table, the answer says
  * which, so a client never polls for a preview that will not come.
  */
-export async function readDataPage(db: Kysely<CatalogueTables>, blobs: BlobStore, productId: number, file: MainFileRow, page: Page): Promise<DataPage | RegistryProblem> {
+export async function readDataPage(
+  db: Kysely<CatalogueTables>,
+  blobs: BlobStore,
+  productId: number,
+  file: MainFileRow,
+  page: Page,
+  decodeTimeoutMs: number,
+): Promise<DataPage | RegistryProblem> {
   const registry = await findRegistry(db, productId);
   if (!registry) {
     return { code: 'NOT_REGISTERED', message: `The main file of product ${productId} has not been registered yet: call /api/products/${productId}/registry/ first.` };
@@ -32,7 +39,13 @@ export async function readDataPage(db: Kysely<CatalogueTables>, blobs: BlobStore
   if ('code' in located) return located;
   // Registry counted this very file's rows: a CSV page then need not read to the end to count them.
   const knownRowCount = registry.file_id === file.id && registry.n_rows !== null ? Number(registry.n_rows) : undefined;
-  const read = await readTableRows(located.path, { fileName: file.name, offset: page.offset, limit: page.limit, ...(knownRowCount === undefined ? {} : { knownRowCount }) });
+  const read = await readTableRows(located.path, {
+    fileName: file.name,
+    offset: page.offset,
+    limit: page.limit,
+    decodeTimeoutMs,
+    ...(knownRowCount === undefined ? {} : { knownRowCount }),
+  });
   if (!read.ok) {
     if (read.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: read.error.message };
     return { code: read.error.code, message: read.error.message };

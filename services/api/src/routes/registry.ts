@@ -59,7 +59,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
       const file = await findMainFile(db, row.id);
       if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
 
-      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file);
+      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs);
       if (!('kind' in outcome)) {
         request.log.error({ productId: row.id, fileId: file.id, code: outcome.code }, outcome.message);
         return sendRegistryProblem(reply, outcome);
@@ -105,7 +105,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
     if (!row) return reply;
     const file = await findMainFile(db, row.id);
     if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
-    const data = await readDataPage(db, deps.blobs, row.id, file, page);
+    const data = await readDataPage(db, deps.blobs, row.id, file, page, deps.config.tableDecodeTimeoutMs);
     if ('code' in data) {
       if (data.code === 'STORAGE_UNAVAILABLE') request.log.error({ productId: row.id, fileId: file.id }, data.message);
       return sendRegistryProblem(reply, data);
