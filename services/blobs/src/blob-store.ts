@@ -1,5 +1,4 @@
 import path from 'node:path';
-import type { Readable } from 'node:stream';
 import type { Result } from '@pz/contracts';
 import type { BlobRecord } from './blob-record';
 import { StoreLayout } from './content-address';
@@ -7,7 +6,7 @@ import { ensureDirectory } from './durable-fs';
 import type { BlobError } from './errors';
 import { listBlobs } from './list-blobs';
 import type { ByteReader } from './byte-reader';
-import { blobPath, hasBlob, openBlobReader, openBlobReadStream, statBlob, type ByteRange } from './read-blob';
+import { blobPath, hasBlob, openBlobReader, statBlob, type ByteRange } from './read-blob';
 import type { ContentSource } from './spool-to-temp-file';
 import { sweepBlobs, type SweepOptions, type SweepReport } from './sweep-blobs';
 import { writeBlob, type WriteOptions, type WrittenBlob } from './write-blob';
@@ -29,8 +28,7 @@ export interface BlobStore {
   stat(sha256: string): Promise<Result<BlobRecord, BlobError>>;
   /** For `sendFile`-style serving; the file is read-only and must not be modified. */
   pathOf(sha256: string): Result<string, BlobError>;
-  createReadStream(sha256: string, range?: ByteRange): Promise<Result<Readable, BlobError>>;
-  /** The same bytes read into the caller's buffers: what large downloads use. */
+  /** Bytes `start..end` of a blob (the whole blob by default), read into the caller's buffers. */
   openReader(sha256: string, range?: ByteRange): Promise<Result<ByteReader, BlobError>>;
   list(): AsyncIterable<string>;
   /** Removes blobs no event names, and temp files of writes that died. */
@@ -47,7 +45,6 @@ export async function openBlobStore(rootDir: string): Promise<BlobStore> {
     has: (sha256) => hasBlob(layout, sha256),
     stat: (sha256) => statBlob(layout, sha256),
     pathOf: (sha256) => blobPath(layout, sha256),
-    createReadStream: (sha256, range) => openBlobReadStream(layout, sha256, range),
     openReader: (sha256, range) => openBlobReader(layout, sha256, range),
     list: () => listBlobs(layout),
     sweep: (options) => sweepBlobs(layout, options),

@@ -1,17 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { bytesReader, deferredReader, type ByteReader } from './byte-reader';
-
-async function drain(reader: ByteReader, bufferBytes: number): Promise<number[]> {
-  const buffer = new Uint8Array(bufferBytes);
-  const seen: number[] = [];
-  for (let count = await reader.read(buffer); count > 0; count = await reader.read(buffer)) seen.push(...buffer.subarray(0, count));
-  return seen;
-}
+import { readerBytes } from './testing';
 
 describe('bytesReader', () => {
   it('gives the bytes in order, whatever the buffer size, then 0', async () => {
     const bytes = Uint8Array.from({ length: 10 }, (_, i) => i);
-    for (const size of [1, 3, 10, 64]) expect(await drain(bytesReader(bytes), size)).toEqual([...bytes]);
+    for (const size of [1, 3, 10, 64]) expect(await readerBytes(bytesReader(bytes), size)).toEqual(Buffer.from(bytes));
   });
 });
 
@@ -28,7 +22,8 @@ describe('deferredReader', () => {
     expect(events).toEqual([]);
 
     const read = deferredReader(opening);
-    expect(await drain(read, 2)).toEqual([1, 2, 3]);
+    expect(await readerBytes(read, 2)).toEqual(Buffer.from([1, 2, 3]));
+    // Closed by readerBytes already: a second close closes nothing twice.
     await read.close();
     expect(events).toEqual(['open', 'close']);
     await expect(read.read(new Uint8Array(1))).rejects.toThrow(/read after close/);

@@ -28,11 +28,11 @@ export function bytesReader(bytes: Uint8Array): ByteReader {
 }
 
 /**
- * Bytes `start..end` (both inclusive) of an open file, read at their positions; closes the file
- * with the reader. A file shorter than the range ends early (a read of 0): the caller decides
- * whether that is an error.
+ * Bytes `start..end` (both inclusive; to the end of the file without `end`) of an open file, read
+ * at their positions; closes the file with the reader. A file shorter than the range ends early
+ * (a read of 0): the caller decides whether that is an error.
  */
-export function fileRangeReader(handle: FileHandle, start: number, end: number): ByteReader {
+export function fileRangeReader(handle: FileHandle, start: number, end = Number.POSITIVE_INFINITY): ByteReader {
   let position = start;
   let closed = false;
   return {
@@ -63,6 +63,7 @@ export function deferredReader(opening: () => Promise<ByteReader>): ByteReader {
       return (await opened).read(into);
     },
     async close() {
+      if (closed) return;
       closed = true;
       if (opened !== undefined) await (await opened.catch(() => undefined))?.close();
     },

@@ -1,5 +1,4 @@
 import { open, stat, type FileHandle } from 'node:fs/promises';
-import type { Readable } from 'node:stream';
 import { err, ok, type Result } from '@pz/contracts';
 import { fileRangeReader, type ByteReader } from './byte-reader';
 import { computeBlobRecord, readBlobRecord, writeBlobRecord, type BlobRecord } from './blob-record';
@@ -7,14 +6,11 @@ import { isSha256Hex, type StoreLayout } from './content-address';
 import { isNotFound } from './durable-fs';
 import { blobErrors, type BlobError } from './errors';
 
-/** Byte offsets as `fs.createReadStream` takes them: both inclusive, like an HTTP `Range`. */
+/** Byte offsets, both inclusive, like an HTTP `Range`. */
 export interface ByteRange {
   readonly start?: number;
   readonly end?: number;
 }
-
-/** Large reads: zip and file downloads should stream at copy speed, not in 64 KiB steps. */
-const READ_CHUNK_BYTES = 1 << 20;
 
 export function blobPath(layout: StoreLayout, sha256: string): Result<string, BlobError> {
   return isSha256Hex(sha256) ? ok(layout.addressOf(sha256).dataPath) : err(blobErrors.invalidHash('sha256'));
@@ -41,16 +37,6 @@ export async function statBlob(layout: StoreLayout, sha256: string): Promise<Res
   return ok(rebuilt);
 }
 
-export async function openBlobReadStream(
-  layout: StoreLayout,
-  sha256: string,
-  range: ByteRange = {},
-): Promise<Result<Readable, BlobError>> {
-  const opened = await openBlobFile(layout, sha256, range);
-  if (!opened.ok) return opened;
-  return ok(opened.value.createReadStream({ start: range.start, end: range.end, highWaterMark: READ_CHUNK_BYTES }));
-}
-
 /** Bytes `start..end` of a blob (both inclusive; the whole blob by default), read into the caller's buffers. */
 export async function openBlobReader(
   layout: StoreLayout,
@@ -59,14 +45,12 @@ export async function openBlobReader(
 ): Promise<Result<ByteReader, BlobError>> {
   const opened = await openBlobFile(layout, sha256, range);
   if (!opened.ok) return opened;
-  const handle = opened.value;
-  const end = range.end ?? (await handle.stat()).size - 1;
-  return ok(fileRangeReader(handle, range.start ?? 0, end));
+  return ok(fileRangeReader(opened.value, range.start ?? 0, range.end));
 }
 
 /**
- * Opening now, rather than letting a stream open lazily, turns a missing blob into a value
- * instead of a later 'error' event, and keeps the content readable if a sweep removes it.
+ * Opening now, rather than at the first read, turns a missing blob into a value instead of a
+ * later failure, and keeps the content readable if a sweep removes it.
  */
 async function openBlobFile(layout: StoreLayout, sha256: string, range: ByteRange): Promise<Result<FileHandle, BlobError>> {
   if (!isSha256Hex(sha256)) return err(blobErrors.invalidHash('sha256'));

@@ -1,7 +1,7 @@
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import type { Readable } from 'node:stream';
+import type { ByteReader } from './byte-reader';
 
 /** Helpers for this package's tests and its memory probe. */
 
@@ -50,10 +50,16 @@ export async function* failingAfter(chunks: Iterable<Uint8Array>, reason = 'clie
   throw new Error(reason);
 }
 
-export async function readAll(stream: Readable): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks);
+/** Everything `reader` gives, read through one reused buffer of `bufferBytes`; the reader is closed after. */
+export async function readerBytes(reader: ByteReader, bufferBytes = 1 << 20): Promise<Buffer> {
+  const buffer = Buffer.alloc(bufferBytes);
+  const parts: Buffer[] = [];
+  try {
+    for (let count = await reader.read(buffer); count > 0; count = await reader.read(buffer)) parts.push(Buffer.from(buffer.subarray(0, count)));
+  } finally {
+    await reader.close();
+  }
+  return Buffer.concat(parts);
 }
 
 export async function filesIn(directory: string): Promise<string[]> {

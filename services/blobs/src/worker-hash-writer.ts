@@ -24,7 +24,6 @@ export class WorkerHashWriter implements HashingWriter {
   private current: Uint8Array<ArrayBuffer>;
   private filled = 0;
   private position = 0;
-  private outstanding = 0;
   private failure: Error | undefined;
   private exited = false;
   private wakeUp: (() => void) | undefined;
@@ -85,7 +84,6 @@ export class WorkerHashWriter implements HashingWriter {
     this.lease.worker.postMessage({ op: 'write', fd: this.fd, position: this.position, bytes, length: this.filled }, [
       bytes.buffer,
     ]);
-    this.outstanding += 1;
     this.position += this.filled;
     this.filled = 0;
     this.current = this.free.pop() as Uint8Array<ArrayBuffer>;
@@ -98,13 +96,17 @@ export class WorkerHashWriter implements HashingWriter {
       this.wake();
       return;
     }
-    this.outstanding -= 1;
     this.free.push(reply.bytes);
     if (reply.op === 'failed') {
       const error = Object.assign(new Error(reply.message), reply.code === undefined ? {} : { code: reply.code });
       this.fail(error);
     }
     this.wake();
+  }
+
+  /** Batches the worker holds: all but the one being filled here and those back in `free`. */
+  private get outstanding(): number {
+    return BATCHES - 1 - this.free.length;
   }
 
   private fail(cause: Error): void {

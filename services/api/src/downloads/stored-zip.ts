@@ -1,4 +1,3 @@
-import { Readable } from 'node:stream';
 import type { ByteRange, ByteReader } from '@pz/blobs';
 
 /**
@@ -29,11 +28,7 @@ export interface StoredZip {
   readonly entries: readonly LaidOutEntry[];
   /** Bytes `start..end` of the archive (both inclusive, like HTTP `Range`); the whole archive by default. */
   reader(range?: ByteRange): ByteReader;
-  /** The same bytes as a stream, a new buffer per chunk: for small archives and tests. */
-  stream(range?: ByteRange): Readable;
 }
-
-const STREAM_CHUNK_BYTES = 1 << 20;
 
 const MAX_U32 = 0xffff_ffff;
 const MAX_U16 = 0xffff;
@@ -103,21 +98,7 @@ export function layOutStoredZip(sources: readonly ZipEntrySource[]): StoredZip {
     size,
     entries,
     reader,
-    stream: (range) => Readable.from(chunksOf(reader(range)), { objectMode: false }),
   };
-}
-
-async function* chunksOf(reader: ByteReader): AsyncGenerator<Buffer> {
-  try {
-    for (;;) {
-      const chunk = Buffer.allocUnsafe(STREAM_CHUNK_BYTES);
-      const count = await reader.read(chunk);
-      if (count === 0) return;
-      yield chunk.subarray(0, count);
-    }
-  } finally {
-    await reader.close();
-  }
 }
 
 /**
@@ -129,7 +110,7 @@ async function* chunksOf(reader: ByteReader): AsyncGenerator<Buffer> {
 class ArchiveRangeReader implements ByteReader {
   private position: number;
   private segment = 0;
-  private open: { readonly reader: ByteReader; readonly name: string; readonly end: number } | undefined;
+  private open: { readonly reader: ByteReader; readonly end: number } | undefined;
   private closed = false;
 
   constructor(
@@ -161,7 +142,6 @@ class ArchiveRangeReader implements ByteReader {
       }
       this.open ??= {
         reader: await segment.entry.open({ start: this.position - segment.offset, end: segmentEnd - segment.offset - 1 }),
-        name: segment.entry.name,
         end: segmentEnd,
       };
       const count = await this.open.reader.read(into.subarray(filled, filled + wanted));
