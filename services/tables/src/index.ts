@@ -1,4 +1,5 @@
-export { inspectTable, DEFAULT_MAX_EXTRACTED_BYTES, DEFAULT_PREVIEW_ROWS, type InspectTableOptions } from './inspect-table';
+export { inspectTable, DEFAULT_PREVIEW_ROWS, type InspectTableOptions } from './inspect-table';
+export { DEFAULT_MAX_EXTRACTED_BYTES, type TableReadOptions } from './read-options';
 export { readTableRows, type ReadTableRowsOptions } from './read-table-rows';
 export { MAX_WINDOW_ROWS } from './read-table';
 export { TABLE_ERROR_CODES, type TableError, type TableErrorCode } from './errors';

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEFAULT_MAX_EXTRACTED_BYTES } from './inspect-table';
+import { DEFAULT_MAX_EXTRACTED_BYTES } from './read-options';
 import type { ReadContext, ReadMeter } from './types';
 
 /** Paths for tests: committed fixtures, and the real data in shared/ beside the repository. */

@@ -97,6 +97,8 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
   const typeSample: string[][] = [];
   const windowRows: string[][] = [];
   const windowEnd = window.offset + window.limit;
+  // With the count known, reading stops once the window and the type sample are in.
+  const stopAfter = context.knownRowCount === undefined ? Number.POSITIVE_INFINITY : Math.max(windowEnd, TYPE_SAMPLE_ROWS);
   try {
     for await (const { fields: rawFields, line } of readCsvRecords(filePath, dialect, context.meter)) {
       if (names === null) {
@@ -114,7 +116,7 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
       if (nRows < TYPE_SAMPLE_ROWS) typeSample.push(fields);
       if (nRows >= window.offset && nRows < windowEnd) windowRows.push(fields);
       nRows += 1;
-      if (context.knownRowCount !== undefined && nRows >= Math.max(windowEnd, TYPE_SAMPLE_ROWS)) break;
+      if (nRows >= stopAfter) break;
     }
   } catch (cause) {
     return csvFailure(cause);
@@ -133,7 +135,7 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
   return ok({
     format: 'csv',
     columns: columnNames.map((name, column) => ({ name, type: types[column] ?? 'string' })),
-    nRows: context.knownRowCount !== undefined && nRows >= Math.max(windowEnd, TYPE_SAMPLE_ROWS) ? context.knownRowCount : nRows,
+    nRows: nRows >= stopAfter ? (context.knownRowCount ?? nRows) : nRows,
     rows,
     details: {
       delimiter: DELIMITER_DETAIL[dialect.delimiter],

@@ -1,0 +1,29 @@
+import type { ReadContext, ReadMeter } from './types';
+
+/** Archive members may not expand beyond this unless the caller sets its own cap. */
+export const DEFAULT_MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
+
+/** What callers of the table readers (`inspectTable`, `readTableRows`) may set about a read. */
+export interface TableReadOptions {
+  /** The name the file was uploaded under (format hint when magic bytes are inconclusive). */
+  readonly fileName: string;
+  /** Absolute cap on an archive member's extracted size (the 20x ratio applies as well). */
+  readonly maxExtractedBytes?: number;
+  /** Counts bytes read from disk, for benches and tests of preview cost. */
+  readonly readMeter?: ReadMeter;
+  /** How long Parquet pages may take to decode before the file is deemed hostile (default 30 s). */
+  readonly decodeTimeoutMs?: number;
+  /** The count a full read of this very file found (see `ReadContext.knownRowCount`). */
+  readonly knownRowCount?: number;
+}
+
+/** The readers' context for these options, with the defaults filled in. */
+export function readContextOf(options: TableReadOptions): ReadContext {
+  return {
+    fileName: options.fileName,
+    meter: options.readMeter,
+    maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
+    ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
+    ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
+  };
+}
