@@ -3,7 +3,7 @@ import { writeCombinedParquet } from '../catalog-io/write-combined-parquet';
 import { resolveDuplicates, type DuplicateResolution } from '../duplicates/resolve-duplicates';
 import type { PipelineError } from '../errors';
 import { validateCombineRequest, type CombineRequest } from './combine-request';
-import type { CombineSummary, InputSummary } from './combine-summary';
+import type { CombineSummary, DuplicateSummary, InputSummary } from './combine-summary';
 import { prepareInput, type PreparedInput } from './prepare-input';
 import { selectOutputRows } from './select-output-rows';
 import { stackCatalogs } from './stack-catalogs';
@@ -57,15 +57,12 @@ export async function combineCatalogs(request: CombineRequest): Promise<Result<C
     rowsIn: catalog.rowCount,
     rowsOut: rows.length,
     inputs,
-    duplicates: resolution && {
-      crossmatchRadiusArcsec: rules.crossmatchRadiusArcsec,
-      groups: resolution.groups,
-      rowsInGroups: resolution.rowsInGroups,
-      eliminatedBy: resolution.eliminatedBy,
-      hardTieRows: resolution.hardTieRows,
-      stars: resolution.stars,
-    },
+    duplicates: resolution && duplicateSummary(resolution, rules.crossmatchRadiusArcsec),
     output: written.value,
     seconds: { prepare: prepareSeconds, duplicates: duplicatesSeconds, write: secondsSince(started) },
   });
+}
+
+function duplicateSummary({ tieResult: _perRow, ...counts }: DuplicateResolution, crossmatchRadiusArcsec: number): DuplicateSummary {
+  return { crossmatchRadiusArcsec, ...counts };
 }

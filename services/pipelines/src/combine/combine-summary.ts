@@ -1,4 +1,5 @@
 import type { WrittenOutput } from '../catalog-io/write-combined-parquet';
+import type { DuplicateResolution } from '../duplicates/resolve-duplicates';
 import type { CombineMode } from './combine-request';
 
 export interface InputSummary {
@@ -12,16 +13,9 @@ export interface InputSummary {
   readonly missingRuleColumns: readonly string[];
 }
 
-export interface DuplicateSummary {
+/** The counts of the duplicate resolution (without its per-row outcome), and the radius used. */
+export interface DuplicateSummary extends Omit<DuplicateResolution, 'tieResult'> {
   readonly crossmatchRadiusArcsec: number;
-  /** Groups of two or more rows within the radius of each other (chained). */
-  readonly groups: number;
-  readonly rowsInGroups: number;
-  /** Rows eliminated by each rule, in tiebreaking order then `delta_z_threshold`. */
-  readonly eliminatedBy: Readonly<Record<string, number>>;
-  readonly hardTieRows: number;
-  /** Rows with z_flag_homogenized = 6, left out of the crossmatch (and of a deduplicated output). */
-  readonly stars: number;
 }
 
 export interface CombineSummary {

@@ -18,12 +18,13 @@ export interface DuplicateCandidates {
 export interface DuplicateResolution {
   /** Per row: 0 eliminated, 1 selected (or no duplicate), 2 hard tie, 3 star. */
   readonly tieResult: Uint8Array;
-  /** Groups of two or more rows of the same object. */
+  /** Groups of two or more rows of the same object (within the radius of each other, chained). */
   readonly groups: number;
   readonly rowsInGroups: number;
   /** Rows eliminated by each rule: each tiebreaking column, then `delta_z_threshold`. */
   readonly eliminatedBy: Readonly<Record<string, number>>;
   readonly hardTieRows: number;
+  /** Rows with z_flag_homogenized = 6, left out of the crossmatch (and of a deduplicated output). */
   readonly stars: number;
 }
 
