@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '@pz/api/free-port';
+import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
 
 const root = path.resolve(import.meta.dirname, '..');
 
@@ -12,34 +12,19 @@ const root = path.resolve(import.meta.dirname, '..');
  * process, and docs/api-walkthrough.sh driving it with curl exactly as the page tells a person.
  */
 describe('the curl walk-through of docs/api.md', () => {
-  let server: ChildProcess;
+  let server: ApiProcess;
   let dataDir: string;
   let base: string;
 
   beforeAll(async () => {
     dataDir = mkdtempSync(path.join(os.tmpdir(), 'pz-walk-'));
-    const port = await freePort();
-    base = `http://127.0.0.1:${port}`;
-    server = spawn(process.execPath, ['--import', 'tsx', 'services/api/src/main.ts'], {
-      cwd: root,
-      env: { ...process.env, DATA_DIR: dataDir, PORT: String(port), DATABASE_URL: '', EVENTSTORE_URL: '', LOG_LEVEL: 'warn' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    const deadline = Date.now() + 60_000;
-    for (;;) {
-      try {
-        if ((await fetch(`${base}/api/`)).status === 401) break;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) throw new Error('server did not start');
-      await new Promise((r) => setTimeout(r, 250));
-    }
+    server = await spawnApiProcess({ env: { DATA_DIR: dataDir, DATABASE_URL: '', EVENTSTORE_URL: '', LOG_LEVEL: 'warn' }, startupMs: 60_000 });
+    base = server.origin;
+    await server.ready;
   }, 90_000);
 
   afterAll(async () => {
-    server.kill('SIGTERM');
-    await new Promise((resolve) => server.once('exit', resolve));
+    await server.stop();
     rmSync(dataDir, { recursive: true, force: true });
   });
 

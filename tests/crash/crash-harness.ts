@@ -1,4 +1,3 @@
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createCipheriv, createHash, randomBytes } from 'node:crypto';
 import { createReadStream, mkdtempSync, rmSync } from 'node:fs';
 import { readdir, stat } from 'node:fs/promises';
@@ -9,15 +8,13 @@ import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { START, comparePositions, type EventData, type EventStore, type LogPosition, type NewEvent, type RecordedEvent } from '@pz/contracts';
 import { openBlobStore, type BlobStore } from '@pz/blobs';
-import { freePort } from '@pz/api/free-port';
+import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
 import { migrate, openDatabase, type Database } from '@pz/database';
 import { dropSchema, testBackends, type TestDatabase } from '@pz/database/testing';
 import { openPostgresEventStore } from '@pz/ledger';
 import { catalogueProjection } from '@pz/projections';
 import { readCheckpoint } from '@pz/projections/checkpoints';
 import { CatalogueGenerator, type StreamAppend } from '../../bench/support/catalogue-events';
-
-const root = path.resolve(import.meta.dirname, '../..');
 
 /**
  * One service installation that survives its processes: a data folder (blobs, the embedded
@@ -80,62 +77,8 @@ export function createInstallation(backend: 'pglite' | 'postgres'): Installation
 }
 
 /** The real server (`npm start`'s entry point) in a process of its own, which the test may SIGKILL. */
-export interface ServerProcess {
-  readonly base: string;
-  readonly pid: number;
-  /** Resolves once the server answers HTTP; rejects if the process dies first. */
-  readonly ready: Promise<void>;
-  /** SIGKILL: no shutdown hook, no flush, no lock release. */
-  kill(): Promise<void>;
-  output(): string;
-}
-
-export async function spawnServer(installation: Installation, timeoutMs = 600_000): Promise<ServerProcess> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'services/api/src/main.ts'], {
-    cwd: root,
-    env: { ...process.env, ...installation.env, PORT: String(port), LOG_LEVEL: 'warn' },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  let out = '';
-  child.stdout?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  child.stderr?.on('data', (d: Buffer) => (out = (out + d.toString()).slice(-20_000)));
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
-  let dead = false;
-  void exited.then(() => (dead = true));
-  const ready = (async () => {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      if (dead) throw new Error(`the server exited before it was ready:\n${out}`);
-      try {
-        const r = await fetch(`${base}/api/`);
-        await r.arrayBuffer();
-        return;
-      } catch {
-        // not listening yet
-      }
-      if (Date.now() > deadline) {
-        child.kill('SIGKILL');
-        throw new Error(`the server did not start within ${timeoutMs} ms:\n${out}`);
-      }
-      await sleep(50);
-    }
-  })();
-  return {
-    base,
-    pid: child.pid ?? -1,
-    ready,
-    async kill() {
-      if (!dead) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-      await ready.catch(() => undefined);
-    },
-    output: () => out,
-  };
-}
+export const spawnServer = (installation: Installation, startupMs = 600_000): Promise<ApiProcess> =>
+  spawnApiProcess({ env: { ...installation.env, LOG_LEVEL: 'warn' }, startupMs });
 
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 

@@ -3,6 +3,7 @@ import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { comparePositions, formatPosition, type LogPosition } from '@pz/contracts';
+import type { ApiProcess } from '@pz/api/api-process';
 import { hasPython, inspectZip } from '@pz/api/downloads/testing';
 import {
   CrashCatalogue,
@@ -25,7 +26,6 @@ import {
   type BlobAudit,
   type HttpOutcome,
   type KnownUser,
-  type ServerProcess,
 } from './crash-harness';
 
 /** Products (about ten events each) appended to the ledger before each projection round. */
@@ -51,7 +51,7 @@ for (const backend of crashBackends()) {
     let uploader: KnownUser;
     let downloader: KnownUser;
     let lastProductId = 0;
-    let server: ServerProcess | null = null;
+    let server: ApiProcess | null = null;
     let partialZip: { bytes: Buffer; etag: string } | null = null;
 
     beforeAll(async () => {
@@ -65,7 +65,7 @@ for (const backend of crashBackends()) {
     }, 600_000);
 
     afterAll(async () => {
-      await server?.kill();
+      await server?.stop('SIGKILL');
       await replay?.drop();
       await installation.remove();
       console.log(`crash figures (${backend}): ${JSON.stringify(figures)}`);
@@ -115,15 +115,15 @@ for (const backend of crashBackends()) {
         const watcher = await installation.openStorage();
         try {
           await waitUntil('the projector has moved into the new events', async () => comparePositions(await catalogueCheckpoint(watcher.database), from) > 0, 600_000);
-          await server.kill();
+          await server.stop('SIGKILL');
         } finally {
           await watcher.close();
         }
       } else {
         await server.ready;
-        await getJson(server.base, `/api/products/${lastProductId}/`, catalogue.admin.auth);
+        await getJson(server.origin, `/api/products/${lastProductId}/`, catalogue.admin.auth);
         await sleep(Math.random() * 150);
-        await server.kill();
+        await server.stop('SIGKILL');
       }
       figures.kills++;
       const after = await inspectAfterCrash();
@@ -140,20 +140,20 @@ for (const backend of crashBackends()) {
       server = await spawnServer(installation);
       await server.ready;
       const stallAt = Math.floor(UPLOAD_BYTES * (0.2 + Math.random() * 0.6));
-      const sending = startUpload(server.base, { auth: uploader.auth, productId: catalogue.uploadProduct, content: upload, idempotencyKey: uploadKey, stallAt });
-      const zipUrl = `${server.base}/api/products/${catalogue.downloadProduct}/download/`;
+      const sending = startUpload(server.origin, { auth: uploader.auth, productId: catalogue.uploadProduct, content: upload, idempotencyKey: uploadKey, stallAt });
+      const zipUrl = `${server.origin}/api/products/${catalogue.downloadProduct}/download/`;
       const reading = startDownload(zipUrl, { auth: downloader.auth, pauseAt: Math.floor((1 + Math.random() * 6) * (1 << 20)) });
       await sending.stalled;
       await waitUntil('the server has written part of the upload', async () => (await tempFileSizes(installation.blobDir)).some((size) => size >= Math.min(stallAt / 2, stallAt - (4 << 20))), 300_000);
       await reading.paused;
       const headers = await reading.headers;
       // A second upload sent whole: the kill lands while it is made durable, published and recorded.
-      const finishing = startUpload(server.base, { auth: uploader.auth, productId: catalogue.uploadProduct, content: publishedUpload, idempotencyKey: randomUUID(), role: 2 });
+      const finishing = startUpload(server.origin, { auth: uploader.auth, productId: catalogue.uploadProduct, content: publishedUpload, idempotencyKey: randomUUID(), role: 2 });
       const publishedHash = sha256(publishedUpload);
       const publishedPath = path.join(installation.blobDir, 'sha256', publishedHash.slice(0, 2), publishedHash.slice(2, 4), publishedHash);
       await waitUntil('the server has the whole second upload', async () => (await tempFileSizes(installation.blobDir)).includes(publishedUpload.length) || existsSync(publishedPath), 300_000);
       await sleep(Math.random() * 250);
-      await server.kill();
+      await server.stop('SIGKILL');
       figures.kills++;
       reading.resume();
       const [uploadOutcome, downloadOutcome, finishingOutcome] = await Promise.all([sending.outcome, reading.outcome, finishing.outcome]);
@@ -188,12 +188,12 @@ for (const backend of crashBackends()) {
     it('retries the interrupted upload on the restarted server, and it succeeds', async () => {
       server = await spawnServer(installation);
       await server.ready;
-      const done = startUpload(server.base, { auth: uploader.auth, productId: catalogue.uploadProduct, content: upload, idempotencyKey: uploadKey });
+      const done = startUpload(server.origin, { auth: uploader.auth, productId: catalogue.uploadProduct, content: upload, idempotencyKey: uploadKey });
       const outcome = (await done.outcome) as HttpOutcome;
       expect(outcome).not.toBeInstanceOf(Error);
       expect(outcome.status, outcome.body.toString()).toBe(201);
       expect(JSON.parse(outcome.body.toString())).toMatchObject({ size: UPLOAD_BYTES });
-      const main = startDownload(`${server.base}/api/products/${catalogue.uploadProduct}/download_main_file/`, { auth: uploader.auth });
+      const main = startDownload(`${server.origin}/api/products/${catalogue.uploadProduct}/download_main_file/`, { auth: uploader.auth });
       const got = (await main.outcome) as HttpOutcome;
       expect(got.status).toBe(200);
       expect(sha256(got.body)).toBe(sha256(upload));
@@ -201,14 +201,14 @@ for (const backend of crashBackends()) {
 
     it.skipIf(!hasPython)('retries the interrupted zip download: a valid zip whose entries hash to the stored blobs, also resumed by Range', async () => {
       if (!server) throw new Error('no server');
-      const zipUrl = `${server.base}/api/products/${catalogue.downloadProduct}/download/`;
+      const zipUrl = `${server.origin}/api/products/${catalogue.downloadProduct}/download/`;
       const full = (await startDownload(zipUrl, { auth: downloader.auth }).outcome) as HttpOutcome;
       expect(full.status).toBe(200);
       const file = path.join(installation.dataDir, 'retried.zip');
       writeFileSync(file, full.body);
       const entries = await inspectZip(file);
       rmSync(file);
-      const files = await getJson<{ results: { name: string; sha256: string }[] }>(server.base, `/api/product-files/?product_id=${catalogue.downloadProduct}`, downloader.auth);
+      const files = await getJson<{ results: { name: string; sha256: string }[] }>(server.origin, `/api/product-files/?product_id=${catalogue.downloadProduct}`, downloader.auth);
       const stored = new Set(files.body.results.map((f) => f.sha256));
       const blobEntries = entries.filter((e) => e.name !== 'product_metadata.yaml');
       expect(blobEntries.length).toBe(files.body.results.length);
@@ -223,9 +223,9 @@ for (const backend of crashBackends()) {
 
     it('ends with read models equal to a fresh replay of the whole ledger, and the dead writes swept', async () => {
       if (!server) throw new Error('no server');
-      const base = server.base;
+      const base = server.origin;
       await waitUntil('the projector has caught up', async () => (await getJson(base, `/api/products/${lastProductId}/`, catalogue.admin.auth)).status === 200, 300_000);
-      await server.kill();
+      await server.stop('SIGKILL');
       server = null;
       const { checkpoint, head } = await inspectAfterCrash();
       expect(formatPosition(checkpoint)).toBe(formatPosition(head));
