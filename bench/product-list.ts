@@ -64,7 +64,7 @@ export const benchmark: Benchmark = {
         context.log(`broad mix: ${distinct.length} distinct queries, ${new Set(paths.slice(0, 1000)).size} of them in the first 1,000 requests`);
 
         const load = (label: string, loadPaths: readonly string[], loadHeaders: Record<string, string>) =>
-          runHttpLoad({ origin, paths: loadPaths, headers: loadHeaders, connections: context.settings.httpConnections, seconds: context.settings.httpSeconds, warmupSeconds: WARMUP_SECONDS, tallyHeader: CACHE_HEADER }).then((r) => {
+          runHttpLoad({ origin, paths: loadPaths, headers: loadHeaders, connections: context.settings.httpConnections, seconds: context.settings.httpSeconds, warmupSeconds: WARMUP_SECONDS, tallyHeader: CACHE_HEADER, client: context.settings.httpClient }).then((r) => {
             context.log(`${label}: ${describeLoad(r)}`);
             if (r.errors) throw new Error(`${label}: ${r.errors} failed requests, e.g. ${r.firstError}`);
             return r;
@@ -257,4 +257,4 @@ async function checkAnswers(context: BenchContext, origin: string, headers: Reco
 }
 
 const describeLoad = (r: LoadResult) =>
-  `${r.requests} requests, ${r.requestsPerSecond.toFixed(0)}/s; p50 ${formatMs(r.latency.p50)}, p90 ${formatMs(r.latency.p90)}, p99 ${formatMs(r.latency.p99)}, max ${formatMs(r.latency.max)}; ${CACHE_HEADER}: ${Object.entries(r.tally).map(([v, n]) => `${v} ${n}`).join(', ')}`;
+  `${r.client}: ${r.requests} requests, ${r.requestsPerSecond.toFixed(0)}/s; p50 ${formatMs(r.latency.p50)}, p90 ${formatMs(r.latency.p90)}, p99 ${formatMs(r.latency.p99)}, max ${formatMs(r.latency.max)}; ${CACHE_HEADER}: ${Object.entries(r.tally).map(([v, n]) => `${v} ${n}`).join(', ')}`;

@@ -1,7 +1,9 @@
 import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { HttpClient } from './settings';
 import { summarize, type LatencySummary } from './stats';
+import { runWrkLoad, wrkAvailable } from './wrk-load';
 
 export interface LoadOptions {
   /** `http://127.0.0.1:<port>`: load only ever targets this machine. */
@@ -15,6 +17,8 @@ export interface LoadOptions {
   readonly warmupSeconds: number;
   /** A response header whose values are counted over the measured requests (e.g. a cache's hit or miss). */
   readonly tallyHeader?: string;
+  /** wrk, our node generator, or wrk when it is installed (`auto`). */
+  readonly client?: HttpClient;
 }
 
 /** What the worker sends back. */
@@ -28,6 +32,8 @@ export interface LoadSample {
 }
 
 export interface LoadResult {
+  /** Which generator measured it. */
+  readonly client: 'wrk' | 'node';
   readonly requests: number;
   readonly requestsPerSecond: number;
   readonly errors: number;
@@ -36,14 +42,21 @@ export interface LoadResult {
   readonly tally: Readonly<Record<string, number>>;
 }
 
+/** Closed-loop HTTP load from wrk (runWrkLoad) or from our node generator (runNodeLoad), as `options.client` says. */
+export async function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
+  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(options.origin)) throw new Error(`refusing to load ${options.origin}: loopback only`);
+  const client = options.client ?? 'auto';
+  if (client === 'wrk' || (client === 'auto' && wrkAvailable())) return { client: 'wrk', ...(await runWrkLoad(options)) };
+  return { client: 'node', ...(await runNodeLoad(options)) };
+}
+
 /**
  * Closed-loop HTTP load: `connections` keep-alive clients, each sending its next GET as soon as
  * the previous answer has been read in full, for a fixed time. The clients run in a child
  * process (http-load-worker.ts) so that they do not share an event loop with the server they
  * measure; latency is measured there, per request, from send to last byte.
  */
-export async function runHttpLoad(options: LoadOptions): Promise<LoadResult> {
-  if (!/^http:\/\/(127\.\d+\.\d+\.\d+|localhost|\[::1\]):\d+$/.test(options.origin)) throw new Error(`refusing to load ${options.origin}: loopback only`);
+async function runNodeLoad(options: LoadOptions): Promise<Omit<LoadResult, 'client'>> {
   const worker = fork(path.join(path.dirname(fileURLToPath(import.meta.url)), 'http-load-worker.ts'), [], { execArgv: ['--import', 'tsx'], serialization: 'advanced', stdio: 'inherit' });
   const sample = await new Promise<LoadSample>((resolve, reject) => {
     const timer = setTimeout(() => {

@@ -18,10 +18,14 @@ export interface BenchSettings {
   /** Seconds of load on each URL set of the list benchmark, and its concurrent clients. */
   readonly httpSeconds: number;
   readonly httpConnections: number;
+  /** The HTTP load generator: wrk (when installed, the default) or our node client. */
+  readonly httpClient: HttpClient;
   /** Writes per second and seconds of the read-your-writes benchmark. */
   readonly rywRate: number;
   readonly rywSeconds: number;
 }
+
+export type HttpClient = 'wrk' | 'node' | 'auto';
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -43,7 +47,14 @@ export function loadBenchSettings(env: Env = process.env): BenchSettings {
     products: Math.trunc(positive(env, 'BENCH_PRODUCTS', 100_000)),
     httpSeconds: positive(env, 'BENCH_HTTP_SECONDS', 15),
     httpConnections: Math.trunc(positive(env, 'BENCH_HTTP_CONNECTIONS', 16)),
+    httpClient: httpClient(env.BENCH_HTTP_CLIENT),
     rywRate: positive(env, 'BENCH_RYW_RATE', 50),
     rywSeconds: positive(env, 'BENCH_RYW_SECONDS', 20),
   };
+}
+
+function httpClient(raw: string | undefined): HttpClient {
+  const value = raw?.trim() || 'auto';
+  if (value === 'wrk' || value === 'node' || value === 'auto') return value;
+  throw new Error(`BENCH_HTTP_CLIENT must be wrk, node or auto, got "${raw}"`);
 }

@@ -8,6 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import { authenticate } from './auth/authenticate';
 import { ANONYMOUS, type RequestCaller } from './auth/caller';
+import { TokenCallers } from './auth/token-callers';
 import type { AppDeps } from './deps';
 import { answerClientError } from './http/client-errors';
 import { fastifyTrustProxy } from './http/trust-proxy';
@@ -135,9 +136,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
+  const tokens = new TokenCallers(deps.catalogue, deps.projector);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(DOCS_PREFIX)) return;
-    await authenticate(deps, request, reply);
+    await authenticate(deps, tokens, request, reply);
   });
 
   app.setErrorHandler((error, request, reply) => {

@@ -6,6 +6,7 @@ import type { AppDeps } from '../deps';
 import { sendProblem } from '../http/problem';
 import { ANONYMOUS, type RequestCaller } from './caller';
 import { equalInConstantTime, sha256Hex } from './secrets';
+import type { TokenCallers } from './token-callers';
 
 export const SESSION_COOKIE = 'pz_session';
 export const CSRF_COOKIE = 'pz_csrf';
@@ -13,12 +14,13 @@ export const CSRF_HEADER = 'x-csrftoken';
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
 
 /**
- * Resolves the caller of every request: `Authorization: Token <key>` (notebooks), or the portal's
+ * Resolves the caller of every request: `Authorization: Token <key>` (notebooks; looked up through
+ * `tokens`, which keeps answers while the catalogue stands still), or the portal's
  * signed session cookie. A token that is present but wrong is a 401 at once, never anonymous.
  * Cookie-authenticated writes must echo the CSRF cookie in a header (double submit), which a
  * cross-site form cannot do.
  */
-export async function authenticate(deps: AppDeps, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+export async function authenticate(deps: AppDeps, tokens: TokenCallers, request: FastifyRequest, reply: FastifyReply): Promise<void> {
   request.caller = ANONYMOUS;
   const header = request.headers.authorization;
   if (header !== undefined) {
@@ -27,19 +29,12 @@ export async function authenticate(deps: AppDeps, request: FastifyRequest, reply
       await sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'Invalid token header. Expected "Authorization: Token <key>".' });
       return;
     }
-    const hash = sha256Hex(match[1]);
-    const row = await deps.catalogue
-      .selectFrom('api_tokens')
-      .innerJoin('users', 'users.id', 'api_tokens.user_id')
-      .select(['api_tokens.token_id', 'api_tokens.token_hash', 'users.id', 'users.username', 'users.is_admin'])
-      .where('api_tokens.token_hash', '=', hash)
-      .where('api_tokens.active', '=', true)
-      .executeTakeFirst();
-    if (!row || !equalInConstantTime(row.token_hash, hash)) {
+    const found = await tokens.find(sha256Hex(match[1]));
+    if (!found) {
       await sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'Invalid token.' });
       return;
     }
-    request.caller = { kind: 'user', userId: row.id, username: row.username, isAdmin: row.is_admin, via: 'token', tokenId: row.token_id };
+    request.caller = { kind: 'user', userId: found.userId, username: found.username, isAdmin: found.isAdmin, via: 'token', tokenId: found.tokenId };
     return;
   }
   const session = request.cookies[SESSION_COOKIE];

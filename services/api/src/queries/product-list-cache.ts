@@ -1,7 +1,8 @@
-import { comparePositions, type LogPosition } from '@pz/contracts';
+import type { LogPosition } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { Page } from '../http/pagination';
 import type { ProductJson } from '../serializers/product';
+import { PositionBoundCache } from './position-bound-cache';
 import type { ProductListQuery, ProductListing } from './product-list';
 
 /** A listing kept for the catalogue position it was read at, with its answer as most callers see it. */
@@ -14,32 +15,19 @@ export interface CachedListing extends ProductListing {
 }
 
 /**
- * Product listings, kept only while the catalogue is at the position they were read at. The
- * catalogue changes only through the projector, whose checkpoint moves with every committed
- * page of events, so a listing read at checkpoint P is exactly what a query would read while
- * the projector is still at P. Every lookup names the projector's current position; any other
- * position (later, or earlier after a rebuild) forgets every entry. A listing is stored only
- * when the checkpoint read in its own snapshot is the current position, and the cache's. Bounded
- * by entries and by rows (least recently used first out).
+ * Product listings, kept for the catalogue position they were read at (PositionBoundCache),
+ * bounded at `maxEntries` listings and `maxRows` rows in all.
  */
 export class ListingCache {
-  private position: LogPosition | null = null;
-  private readonly entries = new Map<string, CachedListing>();
-  private rows = 0;
+  private readonly kept: PositionBoundCache<CachedListing>;
 
-  constructor(
-    private readonly maxEntries = 1000,
-    private readonly maxRows = 20_000,
-  ) {}
+  constructor(maxEntries = 1000, maxRows = 20_000) {
+    this.kept = new PositionBoundCache(maxEntries, maxRows);
+  }
 
   /** The listing for `key` read at `current`, if there is one. */
   get(key: string, current: LogPosition): CachedListing | undefined {
-    this.moveTo(current);
-    const found = this.entries.get(key);
-    if (!found) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, found);
-    return found;
+    return this.kept.get(key, current);
   }
 
   /**
@@ -50,30 +38,8 @@ export class ListingCache {
   put(key: string, listing: ProductListing, current: LogPosition): CachedListing | null {
     if (!listing.position) return null;
     const cached: CachedListing = { ...listing, position: listing.position, owners: new Set(listing.rows.map((r) => r.owner_id)) };
-    const atCurrent = this.position !== null && comparePositions(current, this.position) === 0 && comparePositions(listing.position, current) === 0;
-    if (!atCurrent || listing.rows.length > this.maxRows) return cached;
-    this.forget(key);
-    this.entries.set(key, cached);
-    this.rows += cached.rows.length;
-    for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.rows <= this.maxRows) break;
-      this.forget(oldest);
-    }
+    this.kept.put(key, cached, listing.position, current, Math.max(1, cached.rows.length));
     return cached;
-  }
-
-  private moveTo(current: LogPosition): void {
-    if (this.position && comparePositions(current, this.position) === 0) return;
-    this.entries.clear();
-    this.rows = 0;
-    this.position = current;
-  }
-
-  private forget(key: string): void {
-    const old = this.entries.get(key);
-    if (!old) return;
-    this.entries.delete(key);
-    this.rows -= old.rows.length;
   }
 }
 

@@ -5,6 +5,7 @@ import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { FilterClass } from '../http/options-metadata';
 import type { Page } from '../http/pagination';
 import type { Problem } from '../http/problem';
+import { catalogueCheckpoint, parseCheckpoint } from './catalogue-checkpoint';
 import { PRODUCT_ROW_COLUMNS, type ProductRow } from './product-rows';
 import { commaParts, likeContains, parseBoolean, searchTerms } from './text-filters';
 
@@ -180,16 +181,4 @@ function matchingProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, call
   if (!q.wantsDeleted) return base.where('products.status', '!=', 2);
   if (caller.isAdmin) return base;
   return base.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
-}
-
-/**
- * The catalogue projection's checkpoint as `commit/prepare`, read in the statement's own
- * snapshot, so that it names exactly the catalogue state the rows come from. Raw SQL: the
- * checkpoints table belongs to the projector, not to the catalogue's typed tables.
- */
-const catalogueCheckpoint = () => sql<string | null>`(SELECT commit_position::text || '/' || prepare_position::text FROM projection_checkpoints WHERE name = 'catalogue')`;
-
-function parseCheckpoint(text: string | null): LogPosition | null {
-  const [commit, prepare] = text?.split('/') ?? [];
-  return commit && prepare ? { commit: BigInt(commit), prepare: BigInt(prepare) } : null;
 }
