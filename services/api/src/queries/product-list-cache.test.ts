@@ -13,7 +13,7 @@ for (const backend of testBackends()) {
     const list = async (url: string, auth: string, headers: Record<string, string> = {}) => {
       const response = await server.app.inject({ method: 'GET', url, headers: { authorization: auth, ...headers } });
       expect(response.statusCode).toBe(200);
-      return { cache: response.headers['x-catalogue-cache'], body: response.body, listing: JSON.parse(response.body) as Listing };
+      return { cache: response.headers['x-catalogue-cache'], body: response.body, response, listing: JSON.parse(response.body) as Listing };
     };
     const create = async (auth: string, display_name: string) => {
       const response = await server.app.inject({ method: 'POST', url: '/api/products/', headers: { authorization: auth }, payload: { display_name, product_type: 'other' } });
@@ -56,6 +56,22 @@ for (const backend of testBackends()) {
       const secondPage = await list('/api/products/?search=cachetest&ordering=display_name&page_size=2&page=2', bob.auth);
       expect(secondPage.cache).toBe('miss');
       expect(secondPage.listing.results.map((p) => p.display_name)).toEqual(['cachetest two']);
+    });
+
+    it('keeps one body per viewpoint: the same bytes for the same caller, each owner and admin their own flags', async () => {
+      const admin = await server.createUser('root', { admin: true });
+      const url = '/api/products/?search=cachetest&ordering=-display_name';
+      const asAlice = await list(url, alice.auth);
+      const asAdmin = await list(url, admin.auth);
+      const asBob = await list(url, bob.auth);
+      const asAliceAgain = await list(url, alice.auth);
+      expect([asAdmin.cache, asBob.cache, asAliceAgain.cache]).toEqual(['hit', 'hit', 'hit']);
+      expect(asAliceAgain.body).toBe(asAlice.body);
+      expect(asAlice.listing.results.every((p) => p.is_owner && p.can_update)).toBe(true);
+      expect(asAdmin.listing.results.every((p) => !p.is_owner && p.can_update)).toBe(true);
+      expect(asBob.listing.results.every((p) => !p.is_owner && !p.can_update)).toBe(true);
+      expect(asBob.response.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(Number(asBob.response.headers['content-length'])).toBe(Buffer.byteLength(asBob.body));
     });
   });
 }

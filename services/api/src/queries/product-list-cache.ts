@@ -1,17 +1,40 @@
 import type { LogPosition } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { Page } from '../http/pagination';
-import type { ProductJson } from '../serializers/product';
 import { PositionBoundCache } from './position-bound-cache';
 import type { ProductListQuery, ProductListing } from './product-list';
 
-/** A listing kept for the catalogue position it was read at, with its answer as most callers see it. */
+/** Bodies kept per listing: the answer as strangers see it, and as a few owners or admins do. */
+const MAX_VIEWPOINTS = 3;
+
+/** A listing kept for the catalogue position it was read at, with its answer as callers saw it. */
 export interface CachedListing extends ProductListing {
   readonly position: LogPosition;
   /** Owners of the page's products: the callers for whom `is_owner` / `can_*` differ. */
   readonly owners: ReadonlySet<number>;
-  /** The answer for a caller who owns none of the page and is not an admin, and its serialised body; made on first use. */
-  stranger?: { readonly answer: { readonly count: number; readonly results: ProductJson[] }; readonly body: string | null };
+  /**
+   * The answer serialised and UTF-8 encoded, per viewpoint (viewpointOf), made on first use and
+   * sent as these bytes: serialising or encoding a 100-row page for every answer was most of
+   * what a kept answer cost.
+   */
+  readonly bodies: Map<string, Buffer>;
+}
+
+/**
+ * What a caller's answer depends on: the product JSON differs between callers only in
+ * `is_owner` / `can_update` / `can_delete`, that is whether they own a product on the page and
+ * whether they are an admin. Callers with the same viewpoint get the same bytes.
+ */
+export const viewpointOf = (listing: CachedListing, caller: AuthenticatedCaller): string =>
+  `${caller.isAdmin ? 'admin' : 'user'}:${listing.owners.has(caller.userId) ? caller.userId : 'owns-none'}`;
+
+/** The body for `viewpoint`, kept on the listing when made (up to MAX_VIEWPOINTS of them). */
+export function bodyFor(listing: CachedListing, viewpoint: string, make: () => Buffer): Buffer {
+  const kept = listing.bodies.get(viewpoint);
+  if (kept) return kept;
+  const body = make();
+  if (listing.bodies.size < MAX_VIEWPOINTS) listing.bodies.set(viewpoint, body);
+  return body;
 }
 
 /**
@@ -37,7 +60,7 @@ export class ListingCache {
    */
   put(key: string, listing: ProductListing, current: LogPosition): CachedListing | null {
     if (!listing.position) return null;
-    const cached: CachedListing = { ...listing, position: listing.position, owners: new Set(listing.rows.map((r) => r.owner_id)) };
+    const cached: CachedListing = { ...listing, position: listing.position, owners: new Set(listing.rows.map((r) => r.owner_id)), bodies: new Map() };
     this.kept.put(key, cached, listing.position, current, Math.max(1, cached.rows.length));
     return cached;
   }

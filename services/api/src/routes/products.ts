@@ -7,7 +7,8 @@ import { optionsMetadata } from '../http/options-metadata';
 import { isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
 import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
-import { ListingCache, listingKey } from '../queries/product-list-cache';
+import { ListingCache, bodyFor, listingKey, viewpointOf } from '../queries/product-list-cache';
+import { sendJsonBytes, toBytes } from '../http/json-bytes';
 import { findProductRow } from '../queries/product-rows';
 import { productJson } from '../serializers/product';
 import { ProductSchema, Detail } from './schemas';
@@ -77,18 +78,10 @@ export async function productRoutes(app: PzApp): Promise<void> {
     reply.header('x-catalogue-cache', kept ? 'hit' : fresh ? 'bypass' : 'miss');
     const listing = kept ?? (await listProducts(db, query, page, caller));
     const cached = kept ?? listings.put(key, listing, current);
-    // productJson depends on the caller only through is_owner / can_update / can_delete, which are
-    // all false for a caller who owns nothing on the page and is not an admin: most callers share one body.
-    if (cached && !caller.isAdmin && !cached.owners.has(caller.userId)) {
-      if (!cached.stranger) {
-        const answer = { count: cached.count, results: cached.rows.map((r) => productJson(r, null)) };
-        const body = reply.serialize(answer);
-        cached.stranger = { answer, body: typeof body === 'string' ? body : null };
-      }
-      // Serialised once, by this route's reply schema, when first asked for; sent as it is since.
-      const { answer, body } = cached.stranger;
-      if (body !== null) reply.type('application/json; charset=utf-8').serializer(() => body);
-      return answer;
+    if (cached) {
+      // Serialised by this route's reply schema when first asked for from this viewpoint; the same bytes sent since.
+      const body = bodyFor(cached, viewpointOf(cached, caller), () => toBytes(reply.serialize({ count: cached.count, results: cached.rows.map((r) => productJson(r, caller)) })));
+      return sendJsonBytes(reply, body);
     }
     return { count: listing.count, results: listing.rows.map((r) => productJson(r, caller)) };
   });
