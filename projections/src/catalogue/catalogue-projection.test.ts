@@ -7,7 +7,7 @@ import { openPostgresEventStore } from '@pz/ledger/postgres/postgres-event-store
 import { createProjector } from '../projector';
 import { catalogueProjection } from './catalogue-projection';
 
-const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares'];
+const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'catalogue_listing_changes'];
 
 const metadata = (n: number) => ({
   actor: { kind: 'system' as const, userId: null, username: null },
@@ -169,6 +169,45 @@ for (const backend of testBackends()) {
           seen.push([event.type, Number(row?.last_revision)]);
         }
         expect(seen).toEqual(life.map((e, n) => [e.type, n]));
+      } finally {
+        await projector.stop();
+        await fresh.drop();
+      }
+    });
+
+    it('records where each product last changed, and where the last change a product list could see happened', async () => {
+      const productId = 600;
+      const life: [PzEvent, boolean][] = [
+        [{ type: 'ProductRegistered', data: { productId, internalName: '600_p', displayName: 'P', productTypeName: 'training_set', releaseName: null, officialProduct: false, pzCode: null, description: null, ownerId: 1, origin: 'Upload', processId: null, derivedFrom: [], initialStatus: 0 } }, true],
+        [{ type: 'ProductFileAttached', data: { productId, fileId: 6000, role: 0, name: 'p.csv', mimeType: 'text/csv', extension: 'csv', size: 10, sha256: 'b'.repeat(64), crc32: 1, stored: true } }, false],
+        [{ type: 'ProductContentsRegistered', data: { productId, fileId: 6000, format: 'csv', nRows: 1, columns: [{ id: 60_000, name: 'ra', type: 'float64', order: 0, ucd: null, alias: null }], details: {} } }, false],
+        [{ type: 'ProductMetadataEdited', data: { productId, changes: { description: 'd', pzCode: 'bpz' } } }, false],
+        [{ type: 'ProductMetadataEdited', data: { productId, changes: { displayName: 'Renamed' } } }, true],
+        [{ type: 'ProductMetadataEdited', data: { productId, changes: { releaseName: 'DP1' } } }, true],
+        [{ type: 'ProductShared', data: { productId, shareId: 'share-600', keyHash: 'd'.repeat(64), expiresAt: null } }, false],
+        [{ type: 'ProductMarkedOfficial', data: { productId } }, true],
+        [{ type: 'ProductPublished', data: { productId } }, true],
+        [{ type: 'ProductDerivationDeclared', data: { productId, derivedFrom: [1] } }, false],
+        [{ type: 'ProductProcessingFailed', data: { productId, reason: 'pipeline failed' } }, true],
+        [{ type: 'ProductProcessingFailed', data: { productId, reason: 'again' } }, false],
+        [{ type: 'ProductDeleted', data: { productId } }, true],
+      ];
+      const fresh = await backend.open();
+      const projector = createProjector(fresh, store, [catalogueProjection]);
+      try {
+        await projector.start();
+        expect(await projector.waitFor(last, 20_000)).toBe(true);
+        const listingChange = async () => (await sql<{ c: string }>`SELECT commit_position::text || '/' || prepare_position::text AS c FROM catalogue_listing_changes`.execute(fresh.kysely)).rows[0]?.c;
+        for (const [n, [event, seenByLists]] of life.entries()) {
+          const before = await listingChange();
+          const appended = await store.append(`product-${productId}`, [{ id: randomUUID(), type: event.type, schemaVersion: CURRENT_SCHEMA_VERSION[event.type], data: event.data, metadata: metadata(2000 + n) }], 'any');
+          if (!appended.ok) throw new Error(appended.error.message);
+          expect(await projector.waitFor(appended.value.position, 20_000)).toBe(true);
+          const at = `${appended.value.position.commit}/${appended.value.position.prepare}`;
+          const row = (await sql<{ c: string }>`SELECT changed_commit::text || '/' || changed_prepare::text AS c FROM products WHERE id = ${productId}`.execute(fresh.kysely)).rows[0];
+          expect(row?.c, event.type).toBe(at);
+          expect(await listingChange(), `${n}: ${event.type}`).toBe(seenByLists ? at : before);
+        }
       } finally {
         await projector.stop();
         await fresh.drop();

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
-import { EVENT_CATALOGUE, type PzEvent, type RecordedEvent } from '@pz/contracts';
+import { EVENT_CATALOGUE, type LogPosition, type PzEvent, type RecordedEvent } from '@pz/contracts';
 import type { Projection } from '../projection';
+import { laterOf } from './listing-columns';
 import { catalogueMigrations } from './migrations';
 import { PRODUCT_EVENT_TYPES, applyProductEvents } from './product-changes';
 import type { CatalogueTables } from './tables';
@@ -14,7 +15,7 @@ export const catalogueProjection: Projection = {
   name: 'catalogue',
   version: 1,
   eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun')),
-  tables: ['product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
+  tables: ['catalogue_listing_changes', 'product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
   migrations: catalogueMigrations,
   apply: (db, events) => applyCatalogueEvents(db.withTables<CatalogueTables>(), events),
 };
@@ -22,20 +23,28 @@ export const catalogueProjection: Projection = {
 /**
  * Runs of product events (nearly the whole log) are applied together, in a few set-based
  * statements (see product-changes.ts); any other event first writes the run before it, so
- * each event sees the rows that every earlier event left.
+ * each event sees the rows that every earlier event left. The position of the last change that
+ * may change a product list (listing-columns.ts) is recorded with the batch.
  */
 async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonly RecordedEvent[]): Promise<void> {
   let run: RecordedEvent[] = [];
+  let listingChanged: LogPosition | null = null;
   for (const event of events) {
     if (PRODUCT_EVENT_TYPES.has(event.type)) {
       run.push(event);
       continue;
     }
-    if (run.length) await applyProductEvents(db, run);
+    if (run.length) listingChanged = laterOf(listingChanged, await applyProductEvents(db, run));
     run = [];
     await applyReferenceEvent(db, event);
+    // A new type or release: type and release filters match names in those tables, and the rows show them.
+    if (event.type === 'ProductTypeSeeded' || event.type === 'ReleaseAdded') listingChanged = laterOf(listingChanged, event.position);
   }
-  if (run.length) await applyProductEvents(db, run);
+  if (run.length) listingChanged = laterOf(listingChanged, await applyProductEvents(db, run));
+  if (listingChanged) {
+    const position = { commit_position: listingChanged.commit.toString(), prepare_position: listingChanged.prepare.toString() };
+    await db.insertInto('catalogue_listing_changes').values({ id: 1, ...position }).onConflict((oc) => oc.column('id').doUpdateSet(position)).execute();
+  }
 }
 
 /** Product types, releases, users and tokens: rare events, one statement or two each. */

@@ -61,6 +61,15 @@ export const catalogueMigrations: Record<string, Migration> = {
       }
     },
   },
+  // Kept list answers outlive catalogue changes that cannot change them (listing-columns.ts):
+  // when each product's rows last changed, and when anything a list chooses by last changed.
+  '0003_listing_changes': {
+    async up(db) {
+      await sql`ALTER TABLE products ADD COLUMN changed_commit bigint NOT NULL DEFAULT 0, ADD COLUMN changed_prepare bigint NOT NULL DEFAULT 0`.execute(db);
+      await sql`CREATE INDEX products_changed ON products (changed_commit, changed_prepare)`.execute(db);
+      await sql`CREATE TABLE catalogue_listing_changes (id integer PRIMARY KEY CHECK (id = 1), commit_position bigint NOT NULL, prepare_position bigint NOT NULL)`.execute(db);
+    },
+  },
 };
 
 /**

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
-import type { EventOfType, RecordedEvent } from '@pz/contracts';
+import type { EventOfType, LogPosition, RecordedEvent } from '@pz/contracts';
+import { listingSignature } from './listing-columns';
 import type { CatalogueTables } from './tables';
 
 /** The events that change one product's rows (products, its files, contents, registry, shares). */
@@ -31,10 +32,12 @@ const MAX_PARAMETERS = 60_000;
  * applying the events one at a time would give: catalogue-projection.test checks that how the
  * log is cut into runs changes nothing, the API tests check the rows themselves. Products
  * depend on nothing outside their own rows except the owner's names, which the caller keeps
- * current by writing every other kind of event before the run that follows it.
+ * current by writing every other kind of event before the run that follows it. Returns the
+ * position of the run's last event after which a product list may choose differently (a new
+ * product, or listing columns changed: listing-columns.ts), or null.
  */
-export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: readonly RecordedEvent[]): Promise<void> {
-  const events = recorded.map((r) => ({ event: { type: r.type, data: r.data } as ProductEvent, at: r.metadata.recordedAt, revision: r.revision.toString() }));
+export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: readonly RecordedEvent[]): Promise<LogPosition | null> {
+  const events = recorded.map((r) => ({ event: { type: r.type, data: r.data } as ProductEvent, at: r.metadata.recordedAt, revision: r.revision.toString(), position: r.position }));
   const productIds = unique(events.map(({ event }) => event.data.productId));
   const ownerIds = unique(events.flatMap(({ event }) => (event.type === 'ProductRegistered' ? [event.data.ownerId] : [])));
   const removedFileIds = unique(events.flatMap(({ event }) => (event.type === 'ProductFileRemoved' ? [event.data.fileId] : [])));
@@ -46,8 +49,11 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
   const associated = unique(events.flatMap(({ event }) => (event.type === 'ProductColumnAssociated' && stored(event.data.productId) ? [event.data.productId] : [])));
 
   const products = new Map<number, Product>();
+  /** Each product's listing columns after its latest event so far (as loaded, before the run). */
+  const listed = new Map<number, string>();
   for (const p of productIds.length ? await db.selectFrom('products').selectAll().where('id', 'in', productIds).execute() : []) {
     products.set(p.id, { ...p, created_at: p.created_at.toISOString(), updated_at: p.updated_at.toISOString() });
+    listed.set(p.id, listingSignature(p));
   }
   const owners = new Map((ownerIds.length ? await db.selectFrom('users').select(['id', 'username', 'first_name', 'last_name']).where('id', 'in', ownerIds).execute() : []).map((u) => [u.id, u]));
   const storedFiles = new Map((removedFileIds.length ? await db.selectFrom('product_files').select(['id', 'role']).where('id', 'in', removedFileIds).execute() : []).map((f) => [f.id, f.role]));
@@ -65,14 +71,19 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
   const newShares = new Map<string, ShareRow>();
   const revokedShares = new Set<string>();
 
-  for (const { event, at, revision } of events) {
+  /** The last event after which a product list may choose differently (see listing-columns.ts). */
+  let listingChanged: LogPosition | null = null;
+  for (const { event, at, revision, position } of events) {
     const productId = event.data.productId;
     const product = products.get(productId);
     // Every event of the product's stream moves last_revision (the ETag, checked by If-Match
-    // against the stream); only those that change the product itself move updated_at.
+    // against the stream) and the position its rows last changed at; only those that change
+    // the product itself move updated_at.
     const advance = () => {
       if (!product) return;
       product.last_revision = revision;
+      product.changed_commit = position.commit.toString();
+      product.changed_prepare = position.prepare.toString();
       changedProducts.add(productId);
     };
     const touch = () => {
@@ -100,6 +111,7 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
           owner_id: d.ownerId, owner_username: username, owner_name: ownerName, origin: d.origin, process_id: d.processId,
           status: d.initialStatus, created_at: at, updated_at: at, search_text: searchText(d.displayName, username, ownerName),
           derived_from: d.derivedFrom, last_revision: revision,
+          changed_commit: position.commit.toString(), changed_prepare: position.prepare.toString(),
         });
         changedProducts.add(productId);
         break;
@@ -207,6 +219,13 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
         break;
       }
     }
+    // A new product, or one whose listing columns this event changed.
+    const now = products.get(productId);
+    if (now) {
+      const signature = listingSignature(now);
+      if (signature !== listed.get(productId)) listingChanged = position;
+      listed.set(productId, signature);
+    }
   }
 
   if (deletedFiles.size) await db.deleteFrom('product_files').where('id', 'in', [...deletedFiles]).execute();
@@ -220,6 +239,7 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
   await insertAll(db, 'product_shares', [...newShares.values()]);
   if (revokedShares.size) await db.updateTable('product_shares').set({ revoked: true }).where('share_id', 'in', [...revokedShares]).execute();
   await upsertProducts(db, [...changedProducts].flatMap((id) => products.get(id) ?? []));
+  return listingChanged;
 }
 
 async function insertAll<T extends 'product_files' | 'product_contents' | 'product_registry' | 'product_shares'>(db: Kysely<CatalogueTables>, table: T, rows: Insertable<CatalogueTables[T]>[]): Promise<void> {
@@ -245,6 +265,8 @@ async function upsertProducts(db: Kysely<CatalogueTables>, rows: Product[]): Pro
           search_text: eb.ref('excluded.search_text'),
           derived_from: eb.ref('excluded.derived_from'),
           last_revision: eb.ref('excluded.last_revision'),
+          changed_commit: eb.ref('excluded.changed_commit'),
+          changed_prepare: eb.ref('excluded.changed_prepare'),
         })),
       )
       .execute();

@@ -64,6 +64,15 @@ export type CatalogueTables = {
     search_text: string;
     derived_from: Json<number[]>;
     last_revision: ColumnType<string, string, string>;
+    /** Log position of the last event that changed this product's rows (see listing-columns.ts). */
+    changed_commit: ColumnType<string, string, string>;
+    changed_prepare: ColumnType<string, string, string>;
+  };
+  /** One row: the log position of the last change that may change which products a list shows (see listing-columns.ts). */
+  catalogue_listing_changes: {
+    id: number;
+    commit_position: ColumnType<string, string, string>;
+    prepare_position: ColumnType<string, string, string>;
   };
   product_files: {
     id: number;

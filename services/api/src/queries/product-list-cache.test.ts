@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '@pz/database/testing';
 import { startTestServer, type TestServer } from '../testing';
 
-type Listing = { count: number; results: { id: number; display_name: string; is_owner: boolean; can_update: boolean }[] };
+type Listing = { count: number; results: { id: number; display_name: string; description: string | null; is_owner: boolean; can_update: boolean }[] };
 
 for (const backend of testBackends()) {
   describe(`product list cache (${backend.name})`, () => {
@@ -72,6 +72,39 @@ for (const backend of testBackends()) {
       expect(asBob.listing.results.every((p) => !p.is_owner && !p.can_update)).toBe(true);
       expect(asBob.response.headers['content-type']).toBe('application/json; charset=utf-8');
       expect(Number(asBob.response.headers['content-length'])).toBe(Buffer.byteLength(asBob.body));
+    });
+
+    it('outlives changes that cannot change it, and forgets a listing that shows a changed product', async () => {
+      const url = '/api/products/?search=cachetest&ordering=display_name&page_size=2';
+      const idOf = async (name: string) => (await list(`/api/products/?display_name=${encodeURIComponent(name)}`, alice.auth, { 'cache-control': 'no-cache' })).listing.results[0]?.id;
+      const shown = await list(url, bob.auth);
+      const [first] = shown.listing.results;
+      const unshown = await idOf('cachetest two');
+      expect(first?.display_name).toBe('cachetest one');
+      expect(shown.listing.results.some((p) => p.id === unshown)).toBe(false);
+      const edit = async (id: number | undefined, payload: Record<string, string>) => {
+        const response = await server.app.inject({ method: 'PATCH', url: `/api/products/${id}/`, headers: { authorization: alice.auth }, payload });
+        expect(response.statusCode).toBe(200);
+      };
+      expect((await list(url, bob.auth)).cache).toBe('hit');
+      // A product the page does not show gets a new description: nothing a list chooses by changed.
+      await edit(unshown, { description: 'only the words changed' });
+      const afterUnshown = await list(url, bob.auth);
+      expect(afterUnshown.cache).toBe('hit');
+      expect(afterUnshown.body).toBe(shown.body);
+      // A product the page shows: that listing is read again, with the new description.
+      await edit(first?.id, { description: 'a new description' });
+      const afterShown = await list(url, bob.auth);
+      expect(afterShown.cache).toBe('miss');
+      expect(afterShown.listing.results[0]?.description).toBe('a new description');
+      expect((await list(url, bob.auth)).cache).toBe('hit');
+      // A rename of a product the page does not show may change any list (here its order and count).
+      await edit(unshown, { display_name: 'cachetest aaa' });
+      const afterRename = await list(url, bob.auth);
+      expect(afterRename.cache).toBe('miss');
+      expect(afterRename.listing.results.map((p) => p.display_name)).toEqual(['cachetest aaa', 'cachetest one']);
+      // The same answers as a read that bypasses the cache.
+      expect(afterRename.body).toBe((await list(url, bob.auth, { 'cache-control': 'no-cache' })).body);
     });
   });
 }

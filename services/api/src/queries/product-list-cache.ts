@@ -1,7 +1,7 @@
-import type { LogPosition } from '@pz/contracts';
+import { comparePositions, type LogPosition } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { Page } from '../http/pagination';
-import { PositionBoundCache } from './position-bound-cache';
+import type { ListingChanges } from './listing-changes';
 import type { ProductListQuery, ProductListing } from './product-list';
 
 /** Bodies kept per listing: the answer as strangers see it, and as a few owners or admins do. */
@@ -37,32 +37,122 @@ export function bodyFor(listing: CachedListing, viewpoint: string, make: () => B
   return body;
 }
 
+/** A listing cache's state when a request began: what `put` checks the listing against. */
+export interface ListingTicket {
+  /** Whether kept listings may be served to this request. */
+  readonly usable: boolean;
+  readonly generation: number;
+}
+
 /**
- * Product listings, kept for the catalogue position they were read at (PositionBoundCache),
- * bounded at `maxEntries` listings and `maxRows` rows in all.
+ * Product listings, kept while the catalogue has not changed in a way that could change them.
+ * Every kept listing is valid at the cache's position `at`. When the projector moves on, the
+ * cache reads once (readListingChanges) what changed after `at`: a change that may change which
+ * products a list shows (a listing column, a new product, type or release) forgets every
+ * listing; otherwise only the listings showing a product whose rows changed are forgotten, and
+ * the rest are valid at the new position too. A position earlier than `at` (a rebuild started
+ * again) forgets everything. A listing is kept only if it was read in a snapshot at `at` and
+ * nothing moved the cache while it was read. Bounded by listings and by rows in all (least
+ * recently used first out).
  */
 export class ListingCache {
-  private readonly kept: PositionBoundCache<CachedListing>;
+  private at: LogPosition | null = null;
+  private generation = 0;
+  private readonly entries = new Map<string, CachedListing>();
+  private rows = 0;
+  private following: { readonly target: LogPosition; readonly done: Promise<void> } | null = null;
 
-  constructor(maxEntries = 1000, maxRows = 20_000) {
-    this.kept = new PositionBoundCache(maxEntries, maxRows);
+  constructor(
+    private readonly readChanges: (since: LogPosition) => Promise<ListingChanges>,
+    private readonly maxEntries = 1000,
+    private readonly maxRows = 40_000,
+  ) {}
+
+  /** Brings the cache to the projector's position `current` (one read of the changes per move, shared by concurrent requests). */
+  async follow(current: LogPosition): Promise<ListingTicket> {
+    if (this.at === null || comparePositions(current, this.at) < 0) {
+      this.forgetAll(current);
+      return { usable: true, generation: this.generation };
+    }
+    if (comparePositions(current, this.at) > 0) {
+      if (!this.following || comparePositions(this.following.target, current) < 0) {
+        const since = this.at;
+        const following = {
+          target: current,
+          done: this.readChanges(since).then(
+            (changes) => this.advance(since, current, changes),
+            () => this.forgetAll(current),
+          ),
+        };
+        this.following = following;
+        void following.done.finally(() => {
+          if (this.following === following) this.following = null;
+        });
+      }
+      await this.following.done;
+    }
+    return { usable: this.at !== null && comparePositions(current, this.at) <= 0, generation: this.generation };
   }
 
-  /** The listing for `key` read at `current`, if there is one. */
-  get(key: string, current: LogPosition): CachedListing | undefined {
-    return this.kept.get(key, current);
+  get(key: string): CachedListing | undefined {
+    const found = this.entries.get(key);
+    if (!found) return undefined;
+    this.entries.delete(key);
+    this.entries.set(key, found);
+    return found;
   }
 
   /**
-   * Keeps `listing` if it was read at `current` and the cache is still at `current` (it may have
-   * moved on while the listing was read); returns it as a cached listing either way, or null
-   * when its position is unknown.
+   * Keeps `listing` if it was read at the cache's position and the cache has not moved since
+   * `ticket` was taken; returns it as a cached listing either way, or null when its position is
+   * unknown.
    */
-  put(key: string, listing: ProductListing, current: LogPosition): CachedListing | null {
+  put(key: string, listing: ProductListing, ticket: ListingTicket): CachedListing | null {
     if (!listing.position) return null;
     const cached: CachedListing = { ...listing, position: listing.position, owners: new Set(listing.rows.map((r) => r.owner_id)), bodies: new Map() };
-    this.kept.put(key, cached, listing.position, current, Math.max(1, cached.rows.length));
+    const keep = ticket.generation === this.generation && this.at !== null && comparePositions(listing.position, this.at) === 0 && cached.rows.length <= this.maxRows;
+    if (!keep) return cached;
+    this.forget(key);
+    this.entries.set(key, cached);
+    this.rows += cached.rows.length;
+    for (const [oldest] of this.entries) {
+      if (this.entries.size <= this.maxEntries && this.rows <= this.maxRows) break;
+      this.forget(oldest);
+    }
     return cached;
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  /** Applies what changed after `since` (read up to at least `target`), if it covers everything after the cache's position. */
+  private advance(since: LogPosition, target: LogPosition, changes: ListingChanges): void {
+    if (this.at === null || comparePositions(since, this.at) > 0 || comparePositions(target, this.at) <= 0) return;
+    this.generation++;
+    const { listingChangedAt, changedProducts } = changes;
+    if ((listingChangedAt && comparePositions(listingChangedAt, since) > 0) || changedProducts === null) {
+      this.forgetAll(target);
+      return;
+    }
+    for (const [key, listing] of this.entries) {
+      if (listing.rows.some((r) => changedProducts.has(r.id))) this.forget(key);
+    }
+    this.at = target;
+  }
+
+  private forgetAll(position: LogPosition): void {
+    this.generation++;
+    this.entries.clear();
+    this.rows = 0;
+    this.at = position;
+  }
+
+  private forget(key: string): void {
+    const old = this.entries.get(key);
+    if (!old) return;
+    this.entries.delete(key);
+    this.rows -= old.rows.length;
   }
 }
 

@@ -175,7 +175,7 @@ export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQu
  * The products a list query matches. No join: every product's type and release exist (the
  * deciders refuse any other), and without one a count can be read from an index alone.
  */
-function matchingProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, caller: AuthenticatedCaller) {
+export function matchingProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, caller: AuthenticatedCaller) {
   let base = db.selectFrom('products');
   for (const c of q.conditions) base = base.where(c);
   if (!q.wantsDeleted) return base.where('products.status', '!=', 2);

@@ -7,6 +7,7 @@ import { optionsMetadata } from '../http/options-metadata';
 import { isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
 import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
+import { readListingChanges } from '../queries/listing-changes';
 import { ListingCache, bodyFor, listingKey, viewpointOf } from '../queries/product-list-cache';
 import { sendJsonBytes, toBytes } from '../http/json-bytes';
 import { findProductRow } from '../queries/product-rows';
@@ -42,7 +43,7 @@ const PatchBody = Type.Object({
 export async function productRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
-  const listings = new ListingCache();
+  const listings = new ListingCache((since) => readListingChanges(db, since));
 
   const resolveType = async (value: number | string) => {
     const q = db.selectFrom('product_types').select('name');
@@ -74,10 +75,11 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const key = listingKey(request.query, query, page, caller);
     // `Cache-Control: no-cache` asks for an answer read now rather than a kept one (RFC 9111, 5.2.1.4).
     const fresh = /\bno-cache\b/i.test(request.headers['cache-control'] ?? '');
-    const kept = fresh ? undefined : listings.get(key, current);
+    const ticket = await listings.follow(current);
+    const kept = fresh || !ticket.usable ? undefined : listings.get(key);
     reply.header('x-catalogue-cache', kept ? 'hit' : fresh ? 'bypass' : 'miss');
     const listing = kept ?? (await listProducts(db, query, page, caller));
-    const cached = kept ?? listings.put(key, listing, current);
+    const cached = kept ?? listings.put(key, listing, ticket);
     if (cached) {
       // Serialised by this route's reply schema when first asked for from this viewpoint; the same bytes sent since.
       const body = bodyFor(cached, viewpointOf(cached, caller), () => toBytes(reply.serialize({ count: cached.count, results: cached.rows.map((r) => productJson(r, caller)) })));
