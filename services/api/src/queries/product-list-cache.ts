@@ -49,8 +49,9 @@ export interface ListingTicket {
  * Every kept listing is valid at the cache's position `at`. When the projector moves on, the
  * cache reads once (readListingChanges) what changed after `at`: a change that may change which
  * products a list shows (a listing column, a new product, type or release) forgets every
- * listing; otherwise only the listings showing a product whose rows changed are forgotten, and
- * the rest are valid at the new position too. A position earlier than `at` (a rebuild started
+ * listing; otherwise every listing still shows the same products in the same order with the
+ * same count, and those showing a product whose rows changed get that product's new row, read
+ * in the same snapshot as the changes; all are then valid at the new position. A position earlier than `at` (a rebuild started
  * again) forgets everything. A listing is kept only if it was read in a snapshot at `at` and
  * nothing moved the cache while it was read. Bounded by listings and by rows in all (least
  * recently used first out).
@@ -63,7 +64,7 @@ export class ListingCache {
   private following: { readonly target: LogPosition; readonly done: Promise<void> } | null = null;
 
   constructor(
-    private readonly readChanges: (since: LogPosition) => Promise<ListingChanges>,
+    private readonly readChanges: (since: LogPosition, shown: (productId: number) => boolean) => Promise<ListingChanges>,
     private readonly maxEntries = 1000,
     private readonly maxRows = 40_000,
   ) {}
@@ -77,9 +78,11 @@ export class ListingCache {
     if (comparePositions(current, this.at) > 0) {
       if (!this.following || comparePositions(this.following.target, current) < 0) {
         const since = this.at;
+        const shown = new Set<number>();
+        for (const listing of this.entries.values()) for (const row of listing.rows) shown.add(row.id);
         const following = {
           target: current,
-          done: this.readChanges(since).then(
+          done: this.readChanges(since, (id) => shown.has(id)).then(
             (changes) => this.advance(since, current, changes),
             () => this.forgetAll(current),
           ),
@@ -135,8 +138,13 @@ export class ListingCache {
       this.forgetAll(target);
       return;
     }
+    // Which products these listings show, their order and count are as they were; only the
+    // rows of changed products are replaced (and the bodies made from them dropped).
     for (const [key, listing] of this.entries) {
-      if (listing.rows.some((r) => changedProducts.has(r.id))) this.forget(key);
+      if (!listing.rows.some((r) => changedProducts.has(r.id))) continue;
+      const rows = listing.rows.map((r) => (changedProducts.has(r.id) ? changes.rows.get(r.id) : r));
+      if (rows.every((r) => r !== undefined)) this.entries.set(key, { ...listing, rows, bodies: new Map() });
+      else this.forget(key);
     }
     this.at = target;
   }
