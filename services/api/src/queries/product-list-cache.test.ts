@@ -107,5 +107,16 @@ for (const backend of testBackends()) {
       // The same answers as a read that bypasses the cache.
       expect(afterRename.body).toBe((await list(url, bob.auth, { 'cache-control': 'no-cache' })).body);
     });
+
+    it('keeps empty answers too: no match, and a page past the last match', async () => {
+      for (const url of ['/api/products/?search=nothing-matches-this', '/api/products/?search=cachetest&page=5&page_size=2']) {
+        const first = await list(url, bob.auth);
+        expect(first.listing.results).toEqual([]);
+        const again = await list(url, bob.auth);
+        expect(again.cache, url).toBe('hit');
+        expect(again.body).toBe(first.body);
+      }
+      expect((await list('/api/products/?search=cachetest&page=5&page_size=2', bob.auth)).listing.count).toBe(3);
+    });
   });
 }

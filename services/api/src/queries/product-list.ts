@@ -135,7 +135,7 @@ export function parseProductListQuery(query: Record<string, string | string[] | 
 export interface ProductListing {
   readonly count: number;
   readonly rows: ProductRow[];
-  /** The catalogue projection's checkpoint in the snapshot the rows were read from; null when the page is empty. */
+  /** The catalogue projection's checkpoint in the snapshot the answer was read from (null only before the catalogue has one). */
   readonly position: LogPosition | null;
 }
 
@@ -165,10 +165,12 @@ export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQu
     .execute();
   const first = rows[0];
   if (first) return { count: Number(first.matched), rows: rows.map(({ matched: _, checkpoint: __, ...row }) => row), position: parseCheckpoint(first.checkpoint) };
-  // An empty page: nothing matches, or the page is past the last match.
-  if (page.offset === 0) return { count: 0, rows: [], position: null };
-  const counted = await matchingProducts(db, q, caller).select((eb) => eb.fn.countAll<string>().as('n')).executeTakeFirst();
-  return { count: Number(counted?.n ?? 0), rows: [], position: null };
+  // An empty page: nothing matches, or the page is past the last match. Counted (and the
+  // checkpoint read) in one snapshot, so that empty answers can be kept like any other.
+  const counted = await db
+    .selectNoFrom((eb) => [eb.selectFrom(matchingProducts(db, q, caller).select('products.id').as('m')).select((m) => m.fn.countAll<string>().as('n')).as('n'), catalogueCheckpoint().as('checkpoint')])
+    .executeTakeFirst();
+  return { count: Number(counted?.n ?? 0), rows: [], position: parseCheckpoint(counted?.checkpoint ?? null) };
 }
 
 /**
