@@ -165,12 +165,14 @@ export class CatalogueGenerator {
     return this.append(streamName('product', productId), events, owner, productId);
   }
 
-  /** The `edit`-th later edit of a product's description: one event for an existing stream. */
-  productEdit(productId: number, edit: number): StreamAppend {
+  /** The `edit`-th later edit of a product's description (or its name): one event for an existing stream. */
+  productEdit(productId: number, edit: number, kind: 'description' | 'rename' = 'description'): StreamAppend {
     const rng = Random.forItem(this.seed ^ edit, productId);
     const owner = this.pickOwner(rng);
     const description = describe(rng, rng.pick(SURVEYS), rng.pick(ALGORITHMS));
-    const appended = this.append(streamName('product', productId), [{ type: 'ProductMetadataEdited', data: { productId, changes: { description } } }], owner, productId + edit);
+    // A rename changes what lists choose by (search, product_name, ordering by name).
+    const changes = kind === 'description' ? { description } : { displayName: `${rng.pick(SURVEYS)} ${rng.pick(ALGORITHMS)} ${rng.pick(NAME_WORDS.qualifiers)} ${edit}` };
+    const appended = this.append(streamName('product', productId), [{ type: 'ProductMetadataEdited', data: { productId, changes } }], owner, productId + edit);
     const commandId = `bench-${this.seed}-edit-${edit}`;
     return { stream: appended.stream, events: appended.events.map((e, index) => ({ ...e, id: eventIdFor(commandId, appended.stream, index) })) };
   }

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { comparePositions, type LogPosition } from '@pz/contracts';
+import type { LogPosition } from '@pz/contracts';
 import type { CatalogueTables } from '@pz/projections';
 import { parseCheckpoint } from './catalogue-checkpoint';
 import { productRowsQuery, type ProductRow } from './product-rows';
@@ -8,35 +8,32 @@ import { productRowsQuery, type ProductRow } from './product-rows';
 export interface ListingChanges {
   /** Where the last change that may change which products a list shows happened (see the catalogue's listing-columns.ts); null if never. */
   readonly listingChangedAt: LogPosition | null;
-  /** Products whose rows changed after the position; null when there are too many to be worth naming. */
-  readonly changedProducts: ReadonlySet<number> | null;
-  /** The rows now, in the same snapshot, of the changed products that `shown` asked for (none when lists changed anyway). */
-  readonly rows: ReadonlyMap<number, ProductRow>;
+  /** The current rows of the products whose rows changed after the position; null when there are too many to be worth reading. */
+  readonly changedRows: ReadonlyMap<number, ProductRow> | null;
 }
 
-const MAX_NAMED = 5_000;
+const MAX_ROWS = 200;
+
+/** When lists last changed, `commit/prepare`; raw SQL: a one-row table the catalogue projection keeps. */
+const listingChanged = () => sql<string | null>`(SELECT commit_position::text || '/' || prepare_position::text FROM catalogue_listing_changes WHERE id = 1)`;
 
 /**
- * Reads, in one snapshot (a repeatable-read transaction): when lists last changed, which
- * products' rows changed after `since`, and the current rows of those among them that `shown`
- * (the products kept listings show) asks for, so that kept listings can be brought up to date
- * rather than read again.
+ * Reads the rows of the products changed after `since` together with when lists last changed,
+ * in one statement (one snapshot), so that kept listings can be brought up to date rather than
+ * read again. When no product changed, the statement has no row to carry the listing position,
+ * which is then read on its own: a later snapshot can only show a later listing change, which
+ * makes the cache forget more, never less.
  */
-export async function readListingChanges(db: Kysely<CatalogueTables>, since: LogPosition, shown: (productId: number) => boolean): Promise<ListingChanges> {
-  return db
-    .transaction()
-    .setIsolationLevel('repeatable read')
-    .execute(async (trx) => {
-      const result = await sql<{ listing_changed: string | null; changed: number[] }>`
-        SELECT (SELECT commit_position::text || '/' || prepare_position::text FROM catalogue_listing_changes WHERE id = 1) AS listing_changed,
-               ARRAY(SELECT id FROM products WHERE (changed_commit, changed_prepare) > (${since.commit.toString()}::bigint, ${since.prepare.toString()}::bigint) LIMIT ${MAX_NAMED + 1}) AS changed`.execute(trx);
-      const row = result.rows[0];
-      if (!row) throw new Error('reading listing changes returned no row');
-      const listingChangedAt = parseCheckpoint(row.listing_changed);
-      const changedProducts = row.changed.length > MAX_NAMED ? null : new Set(row.changed.map(Number));
-      const listsChanged = changedProducts === null || (listingChangedAt !== null && comparePositions(listingChangedAt, since) > 0);
-      const wanted = listsChanged ? [] : [...changedProducts].filter(shown);
-      const rows = wanted.length ? await productRowsQuery(trx).where('products.id', 'in', wanted).execute() : [];
-      return { listingChangedAt, changedProducts, rows: new Map(rows.map((r) => [r.id, r])) };
-    });
+export async function readListingChanges(db: Kysely<CatalogueTables>, since: LogPosition): Promise<ListingChanges> {
+  const rows = await productRowsQuery(db)
+    .select(listingChanged().as('listing_changed'))
+    .where(sql<boolean>`(products.changed_commit, products.changed_prepare) > (${since.commit.toString()}::bigint, ${since.prepare.toString()}::bigint)`)
+    .limit(MAX_ROWS + 1)
+    .execute();
+  const first = rows[0];
+  const listingText = first ? first.listing_changed : ((await db.selectNoFrom(listingChanged().as('listing_changed')).executeTakeFirst())?.listing_changed ?? null);
+  return {
+    listingChangedAt: parseCheckpoint(listingText),
+    changedRows: rows.length > MAX_ROWS ? null : new Map(rows.map(({ listing_changed: _, ...row }) => [row.id, row])),
+  };
 }

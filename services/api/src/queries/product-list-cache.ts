@@ -64,7 +64,7 @@ export class ListingCache {
   private following: { readonly target: LogPosition; readonly done: Promise<void> } | null = null;
 
   constructor(
-    private readonly readChanges: (since: LogPosition, shown: (productId: number) => boolean) => Promise<ListingChanges>,
+    private readonly readChanges: (since: LogPosition) => Promise<ListingChanges>,
     private readonly maxEntries = 1000,
     private readonly maxRows = 40_000,
   ) {}
@@ -78,11 +78,9 @@ export class ListingCache {
     if (comparePositions(current, this.at) > 0) {
       if (!this.following || comparePositions(this.following.target, current) < 0) {
         const since = this.at;
-        const shown = new Set<number>();
-        for (const listing of this.entries.values()) for (const row of listing.rows) shown.add(row.id);
         const following = {
           target: current,
-          done: this.readChanges(since, (id) => shown.has(id)).then(
+          done: this.readChanges(since).then(
             (changes) => this.advance(since, current, changes),
             () => this.forgetAll(current),
           ),
@@ -133,18 +131,20 @@ export class ListingCache {
   private advance(since: LogPosition, target: LogPosition, changes: ListingChanges): void {
     if (this.at === null || comparePositions(since, this.at) > 0 || comparePositions(target, this.at) <= 0) return;
     this.generation++;
-    const { listingChangedAt, changedProducts } = changes;
-    if ((listingChangedAt && comparePositions(listingChangedAt, since) > 0) || changedProducts === null) {
+    const { listingChangedAt, changedRows } = changes;
+    if ((listingChangedAt && comparePositions(listingChangedAt, since) > 0) || changedRows === null) {
       this.forgetAll(target);
       return;
     }
     // Which products these listings show, their order and count are as they were; only the
     // rows of changed products are replaced (and the bodies made from them dropped).
+    if (changedRows.size === 0) {
+      this.at = target;
+      return;
+    }
     for (const [key, listing] of this.entries) {
-      if (!listing.rows.some((r) => changedProducts.has(r.id))) continue;
-      const rows = listing.rows.map((r) => (changedProducts.has(r.id) ? changes.rows.get(r.id) : r));
-      if (rows.every((r) => r !== undefined)) this.entries.set(key, { ...listing, rows, bodies: new Map() });
-      else this.forget(key);
+      if (!listing.rows.some((r) => changedRows.has(r.id))) continue;
+      this.entries.set(key, { ...listing, rows: listing.rows.map((r) => changedRows.get(r.id) ?? r), bodies: new Map() });
     }
     this.at = target;
   }
