@@ -29,7 +29,7 @@ for (const backend of testBackends()) {
     });
     afterAll(async () => server.stop());
 
-    it('answers a repeated list from the cache only while the catalogue has not moved', async () => {
+    it('answers a repeated list from the cache until something lists choose by changes (here a new product)', async () => {
       const url = '/api/products/?search=cachetest&ordering=display_name';
       const first = await list(url, bob.auth);
       expect(first.cache).toBe('miss');
