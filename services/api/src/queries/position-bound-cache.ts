@@ -1,4 +1,5 @@
 import { comparePositions, type LogPosition } from '@pz/contracts';
+import { WeightedLru } from './weighted-lru';
 
 /**
  * Answers read from the catalogue, kept only while the catalogue is at the position they were
@@ -12,22 +13,19 @@ import { comparePositions, type LogPosition } from '@pz/contracts';
  */
 export class PositionBoundCache<V> {
   private position: LogPosition | null = null;
-  private readonly entries = new Map<string, { readonly value: V; readonly weight: number }>();
-  private weight = 0;
+  private readonly kept: WeightedLru<V>;
 
-  constructor(
-    private readonly maxEntries: number,
-    private readonly maxWeight = Number.POSITIVE_INFINITY,
-  ) {}
+  constructor(maxEntries: number, maxWeight = Number.POSITIVE_INFINITY) {
+    this.kept = new WeightedLru(maxEntries, maxWeight);
+  }
 
   /** The answer for `key` read at `current`, if there is one. */
   get(key: string, current: LogPosition): V | undefined {
-    this.moveTo(current);
-    const found = this.entries.get(key);
-    if (!found) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, found);
-    return found.value;
+    if (!this.position || comparePositions(current, this.position) !== 0) {
+      this.kept.clear();
+      this.position = current;
+    }
+    return this.kept.get(key);
   }
 
   /**
@@ -37,32 +35,10 @@ export class PositionBoundCache<V> {
    */
   put(key: string, value: V, readAt: LogPosition | null, current: LogPosition, weight = 1): boolean {
     const atCurrent = readAt !== null && this.position !== null && comparePositions(current, this.position) === 0 && comparePositions(readAt, current) === 0;
-    if (!atCurrent || weight > this.maxWeight) return false;
-    this.forget(key);
-    this.entries.set(key, { value, weight });
-    this.weight += weight;
-    for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.weight <= this.maxWeight) break;
-      this.forget(oldest);
-    }
-    return true;
+    return atCurrent && this.kept.set(key, value, weight);
   }
 
   get size(): number {
-    return this.entries.size;
-  }
-
-  private moveTo(current: LogPosition): void {
-    if (this.position && comparePositions(current, this.position) === 0) return;
-    this.entries.clear();
-    this.weight = 0;
-    this.position = current;
-  }
-
-  private forget(key: string): void {
-    const old = this.entries.get(key);
-    if (!old) return;
-    this.entries.delete(key);
-    this.weight -= old.weight;
+    return this.kept.size;
   }
 }

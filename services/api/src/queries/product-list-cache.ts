@@ -2,6 +2,7 @@ import { comparePositions, type LogPosition } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { Page } from '../http/pagination';
 import type { ListingChanges } from './listing-changes';
+import { WeightedLru } from './weighted-lru';
 import type { ProductListQuery, ProductListing } from './product-list';
 
 /** Bodies kept per listing: the answer as strangers see it, and as a few owners or admins do. */
@@ -9,7 +10,6 @@ const MAX_VIEWPOINTS = 3;
 
 /** A listing kept for the catalogue position it was read at, with its answer as callers saw it. */
 export interface CachedListing extends ProductListing {
-  readonly position: LogPosition;
   /** Owners of the page's products: the callers for whom `is_owner` / `can_*` differ. */
   readonly owners: ReadonlySet<number>;
   /**
@@ -51,23 +51,24 @@ export interface ListingTicket {
  * products a list shows (a listing column, a new product, type or release) forgets every
  * listing; otherwise every listing still shows the same products in the same order with the
  * same count, and those showing a product whose rows changed get that product's new row, read
- * in the same snapshot as the changes; all are then valid at the new position. A position earlier than `at` (a rebuild started
- * again) forgets everything. A listing is kept only if it was read in a snapshot at `at` and
+ * in the same snapshot as the changes; all are then valid at the new position. A position
+ * earlier than `at` (a rebuild started again) forgets everything. A listing is kept only if it was read in a snapshot at `at` and
  * nothing moved the cache while it was read. Bounded by listings and by rows in all (least
  * recently used first out).
  */
 export class ListingCache {
   private at: LogPosition | null = null;
   private generation = 0;
-  private readonly entries = new Map<string, CachedListing>();
-  private rows = 0;
+  private readonly entries: WeightedLru<CachedListing>;
   private following: { readonly target: LogPosition; readonly done: Promise<void> } | null = null;
 
   constructor(
     private readonly readChanges: (since: LogPosition) => Promise<ListingChanges>,
-    private readonly maxEntries = 1000,
-    private readonly maxRows = 40_000,
-  ) {}
+    maxEntries = 1000,
+    maxRows = 40_000,
+  ) {
+    this.entries = new WeightedLru(maxEntries, maxRows);
+  }
 
   /** Brings the cache to the projector's position `current` (one read of the changes per move, shared by concurrent requests). */
   async follow(current: LogPosition): Promise<ListingTicket> {
@@ -96,11 +97,7 @@ export class ListingCache {
   }
 
   get(key: string): CachedListing | undefined {
-    const found = this.entries.get(key);
-    if (!found) return undefined;
-    this.entries.delete(key);
-    this.entries.set(key, found);
-    return found;
+    return this.entries.get(key);
   }
 
   /**
@@ -110,16 +107,8 @@ export class ListingCache {
    */
   put(key: string, listing: ProductListing, ticket: ListingTicket): CachedListing | null {
     if (!listing.position) return null;
-    const cached: CachedListing = { ...listing, position: listing.position, owners: new Set(listing.rows.map((r) => r.owner_id)), bodies: new Map() };
-    const keep = ticket.generation === this.generation && this.at !== null && comparePositions(listing.position, this.at) === 0 && cached.rows.length <= this.maxRows;
-    if (!keep) return cached;
-    this.forget(key);
-    this.entries.set(key, cached);
-    this.rows += cached.rows.length;
-    for (const [oldest] of this.entries) {
-      if (this.entries.size <= this.maxEntries && this.rows <= this.maxRows) break;
-      this.forget(oldest);
-    }
+    const cached: CachedListing = { ...listing, owners: new Set(listing.rows.map((r) => r.owner_id)), bodies: new Map() };
+    if (ticket.generation === this.generation && this.at !== null && comparePositions(listing.position, this.at) === 0) this.entries.set(key, cached, cached.rows.length);
     return cached;
   }
 
@@ -144,7 +133,7 @@ export class ListingCache {
     }
     for (const [key, listing] of this.entries) {
       if (!listing.rows.some((r) => changedRows.has(r.id))) continue;
-      this.entries.set(key, { ...listing, rows: listing.rows.map((r) => changedRows.get(r.id) ?? r), bodies: new Map() });
+      this.entries.replace(key, { ...listing, rows: listing.rows.map((r) => changedRows.get(r.id) ?? r), bodies: new Map() });
     }
     this.at = target;
   }
@@ -152,15 +141,7 @@ export class ListingCache {
   private forgetAll(position: LogPosition): void {
     this.generation++;
     this.entries.clear();
-    this.rows = 0;
     this.at = position;
-  }
-
-  private forget(key: string): void {
-    const old = this.entries.get(key);
-    if (!old) return;
-    this.entries.delete(key);
-    this.rows -= old.rows.length;
   }
 }
 
