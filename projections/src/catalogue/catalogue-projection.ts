@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { EVENT_CATALOGUE, type LogPosition, type PzEvent, type RecordedEvent } from '@pz/contracts';
 import type { Projection } from '../projection';
-import { laterOf } from './listing-columns';
 import { catalogueMigrations } from './migrations';
 import { PRODUCT_EVENT_TYPES, applyProductEvents } from './product-changes';
 import type { CatalogueTables } from './tables';
@@ -34,13 +33,14 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
       run.push(event);
       continue;
     }
-    if (run.length) listingChanged = laterOf(listingChanged, await applyProductEvents(db, run));
+    // Runs and events come in log order: the last listing change seen is the latest.
+    if (run.length) listingChanged = (await applyProductEvents(db, run)) ?? listingChanged;
     run = [];
     await applyReferenceEvent(db, event);
     // A new type or release: type and release filters match names in those tables, and the rows show them.
-    if (event.type === 'ProductTypeSeeded' || event.type === 'ReleaseAdded') listingChanged = laterOf(listingChanged, event.position);
+    if (event.type === 'ProductTypeSeeded' || event.type === 'ReleaseAdded') listingChanged = event.position;
   }
-  if (run.length) listingChanged = laterOf(listingChanged, await applyProductEvents(db, run));
+  if (run.length) listingChanged = (await applyProductEvents(db, run)) ?? listingChanged;
   if (listingChanged) {
     const position = { commit_position: listingChanged.commit.toString(), prepare_position: listingChanged.prepare.toString() };
     await db.insertInto('catalogue_listing_changes').values({ id: 1, ...position }).onConflict((oc) => oc.column('id').doUpdateSet(position)).execute();

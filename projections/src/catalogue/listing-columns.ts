@@ -1,4 +1,3 @@
-import { comparePositions, type LogPosition } from '@pz/contracts';
 import type { CatalogueTables } from './tables';
 
 /**
@@ -21,5 +20,3 @@ type ListingValues = { readonly [C in (typeof LISTING_COLUMNS)[number]]: unknown
 export const listingSignature = (row: ListingValues): string =>
   JSON.stringify(LISTING_COLUMNS.map((c) => (row[c] instanceof Date ? (row[c] as Date).toISOString() : row[c])));
 
-/** The later of two positions, null standing for none. */
-export const laterOf = (a: LogPosition | null, b: LogPosition | null): LogPosition | null => (a === null ? b : b === null ? a : comparePositions(a, b) >= 0 ? a : b);
