@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { LogPosition } from '@pz/contracts';
 import type { CatalogueTables } from '@pz/projections';
-import { parseCheckpoint } from './catalogue-checkpoint';
+import { lastListingChange, parseCheckpoint } from './catalogue-checkpoint';
 import { productRowsQuery, type ProductRow } from './product-rows';
 
 /** What changed in the catalogue after a position, as far as product lists are concerned. */
@@ -14,9 +14,6 @@ export interface ListingChanges {
 
 const MAX_ROWS = 200;
 
-/** When lists last changed, `commit/prepare`; raw SQL: a one-row table the catalogue projection keeps. */
-const listingChanged = () => sql<string | null>`(SELECT commit_position::text || '/' || prepare_position::text FROM catalogue_listing_changes WHERE id = 1)`;
-
 /**
  * Reads the rows of the products changed after `since` together with when lists last changed,
  * in one statement (one snapshot), so that kept listings can be brought up to date rather than
@@ -26,12 +23,12 @@ const listingChanged = () => sql<string | null>`(SELECT commit_position::text ||
  */
 export async function readListingChanges(db: Kysely<CatalogueTables>, since: LogPosition): Promise<ListingChanges> {
   const rows = await productRowsQuery(db)
-    .select(listingChanged().as('listing_changed'))
+    .select(lastListingChange().as('listing_changed'))
     .where(sql<boolean>`(products.changed_commit, products.changed_prepare) > (${since.commit.toString()}::bigint, ${since.prepare.toString()}::bigint)`)
     .limit(MAX_ROWS + 1)
     .execute();
   const first = rows[0];
-  const listingText = first ? first.listing_changed : ((await db.selectNoFrom(listingChanged().as('listing_changed')).executeTakeFirst())?.listing_changed ?? null);
+  const listingText = first ? first.listing_changed : ((await db.selectNoFrom(lastListingChange().as('listing_changed')).executeTakeFirst())?.listing_changed ?? null);
   return {
     listingChangedAt: parseCheckpoint(listingText),
     changedRows: rows.length > MAX_ROWS ? null : new Map(rows.map(({ listing_changed: _, ...row }) => [row.id, row])),
