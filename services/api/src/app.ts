@@ -12,6 +12,7 @@ import { TokenCallers } from './auth/token-callers';
 import type { AppDeps } from './deps';
 import { answerClientError } from './http/client-errors';
 import { fastifyTrustProxy } from './http/trust-proxy';
+import { lenientValidatorCompiler, parseFormBody } from './http/lenient-validation';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
 import { addSecurityHeaders } from './http/security-headers';
@@ -87,8 +88,9 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     bodyLimit: 1024 * 1024,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
     clientErrorHandler: answerClientError,
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
+  // Unknown body fields dropped, JSON never coerced (null stays null), forms and queries coerced.
+  app.setValidatorCompiler(lenientValidatorCompiler());
 
   app.decorate('deps', deps);
   if (options.onRoute) app.addHook('onRoute', options.onRoute);
@@ -108,6 +110,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const parseJson = app.getDefaultJsonParser('error', 'ignore');
   app.removeContentTypeParser(['application/json', 'text/plain']);
   app.addContentTypeParser('application/json', { parseAs: 'buffer' }, (request, body, done) => {
+    // No body with a JSON content type (the pzserver client's GET, OPTIONS, DELETE, empty POST) is no body.
+    if ((body as Buffer).length === 0) return done(null, undefined);
     let text: string;
     try {
       text = new TextDecoder('utf-8', { fatal: true }).decode(body as Buffer);
@@ -123,7 +127,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `${where} holds a NUL character or a lone UTF-16 surrogate (\\u0000, \\uD800-\\uDFFF), which cannot be stored`, field: where.split('.').at(-1) ?? where });
   });
   await app.register(cookie);
-  await app.register(formbody);
+  await app.register(formbody, { parser: parseFormBody });
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.
   await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });

@@ -29,18 +29,30 @@ export interface Problem {
   readonly field?: string;
 }
 
+const OWN_KEYS = new Set(['detail', 'code', 'field', 'error']);
+
+/** The top-level field a validation error is about, as DRF keys it (`derived_from.0` → `derived_from`), unless it would shadow one of our keys. */
+function drfFieldKey(field: string | undefined): string | null {
+  const key = field?.split('.')[0];
+  return key && !OWN_KEYS.has(key) ? key : null;
+}
+
 /**
  * The one error body of the API: `detail` is what the pzserver client shows to its user;
  * `error` repeats it for the routes whose contract names that key (403s); `code` and `field`
- * let programs react without parsing text.
+ * let programs react without parsing text. A validation error also carries the shape Django REST
+ * Framework clients read, `{"<field>": ["message"]}`, in the same body.
  */
 export function sendProblem(reply: FastifyReply, problem: Problem | DomainError): FastifyReply {
   const code = problem.code as HttpErrorCode;
   const status = STATUS[code] ?? 400;
-  const body: Record<string, string> = { detail: problem.message, code };
+  const body: Record<string, string | string[]> = { detail: problem.message, code };
   if (problem.field) body.field = problem.field;
   if (status === 403) body.error = problem.message;
-  return reply.code(status).type('application/json; charset=utf-8').send(body);
+  const drfKey = code === 'VALIDATION_FAILED' ? drfFieldKey(problem.field) : null;
+  if (drfKey !== null) body[drfKey] = [problem.message];
+  // Sent as text: a route's response schema would drop the DRF key it does not name.
+  return reply.code(status).type('application/json; charset=utf-8').send(JSON.stringify(body));
 }
 
 export const statusOf = (code: HttpErrorCode): number => STATUS[code];

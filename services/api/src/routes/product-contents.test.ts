@@ -121,7 +121,10 @@ for (const backend of testBackends()) {
       expect(mismatch.body.field).toBe('ucd');
       expect((await patch(column.get('RA'), { ucd: 'not a ucd!' })).status).toBe(400);
       expect((await patch(column.get('RA'), {})).status).toBe(400);
-      expect((await patch(column.get('RA'), { alias: 'RA', colour: 'red' })).status).toBe(400);
+      // An unknown field is ignored (issue 15: as DRF does) and not stored.
+      const coloured = await patch(column.get('RA'), { alias: 'RA', colour: 'red' });
+      expect(coloured.status).toBe(200);
+      expect(coloured.body).not.toHaveProperty('colour');
 
       expect((await patch(column.get('RA'), { alias: 'RA' })).status).toBe(200);
       const twice = await patch(column.get('DEC'), { alias: 'RA' });

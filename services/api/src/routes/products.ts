@@ -19,14 +19,19 @@ const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IdOrName = Type.Union([Type.Integer(), Type.String({ maxLength: 255 })]);
 
+// Unknown and read-only fields are dropped before the handler (http/lenient-validation.ts); `null`
+// for an optional field means "not given". `status` is writable as in the reference model, but a
+// product always starts registering: 0 (or null) is accepted, anything else is refused (publish
+// with PATCH status=1 once the main file is registered).
 const CreateBody = Type.Object({
   display_name: Type.String({ maxLength: 255 }),
   product_type: IdOrName,
   release: Type.Optional(Nullable(IdOrName)),
-  official_product: Type.Optional(Type.Boolean()),
+  official_product: Type.Optional(Nullable(Type.Boolean())),
   pz_code: Type.Optional(Nullable(Type.String({ maxLength: 64 }))),
   description: Type.Optional(Nullable(Type.String({ maxLength: 100000 }))),
-  derived_from: Type.Optional(Type.Array(Type.Integer(), { maxItems: 100 })),
+  derived_from: Type.Optional(Nullable(Type.Array(Type.Integer(), { maxItems: 100 }))),
+  status: Type.Optional(Nullable(Type.Integer({ description: 'only 0 (registering) is accepted; publish with PATCH status=1' }))),
 }, { additionalProperties: false });
 
 const PatchBody = Type.Object({
@@ -96,6 +101,9 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const caller = requireUser(request, reply);
     if (!caller) return reply;
     const b = request.body;
+    if (b.status !== undefined && b.status !== null && b.status !== 0) {
+      return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `status must be 0 (registering) when a product is created, not ${b.status}; publish it with PATCH status=1 once its main file is registered`, field: 'status' });
+    }
     const type = await resolveType(b.product_type);
     if (!type) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `product_type "${b.product_type}" does not exist`, field: 'product_type' });
     const release = await resolveRelease(b.release);
