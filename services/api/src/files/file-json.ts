@@ -17,7 +17,7 @@ export const ProductFileSchema = Type.Object({
   type: Type.String({ description: 'MIME type' }),
   size: Type.Integer(),
   n_rows: Nullable(Type.Integer()),
-  extension: Type.String({ description: 'as os.path.splitext gives it: ".csv", or "" when none' }),
+  extension: Type.String({ description: 'lower-cased, with the dot: ".csv", multi-part for a compressed format (".tar.gz", ".fits.gz"), or "" when none' }),
   is_directory: Type.Boolean(),
   created: Type.String(),
   updated: Type.String(),

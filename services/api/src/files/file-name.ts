@@ -9,7 +9,7 @@ const FORBIDDEN = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069]/;
 
 export interface FileName {
   readonly name: string;
-  /** As Python's `os.path.splitext` gives it (with the dot, `""` when none): what pzserver stored. */
+  /** With the dot, lower-cased, multi-part for compressed formats (`.tar.gz`), `""` when none: see `extensionOf`. */
   readonly extension: string;
 }
 
@@ -31,9 +31,26 @@ export function cleanFileName(raw: string): FileName | Problem {
   return { name: base, extension: extensionOf(base) };
 }
 
-/** `"a.tar.gz"` → `".gz"`, `".bashrc"` → `""`: leading dots do not start an extension. */
-export function extensionOf(name: string): string {
+/** Compression suffixes that belong with the extension before them (`.tar.gz`, `.fits.gz`, `.csv.bz2`). */
+const COMPRESSIONS = new Set(['.gz', '.bz2', '.xz', '.zst', '.z', '.fz']);
+/** The extensions a compression suffix may follow to make one extension. */
+const COMPRESSED_FORMATS = new Set(['.tar', '.fits', '.fit', '.fts', '.csv', '.tsv', '.txt', '.dat', '.ecsv', '.hdf5', '.h5', '.parquet', '.json', '.xml', '.vot', '.votable', '.pkl', '.pickle', '.npy']);
+
+/** The last `.suffix` of a name, or `""`; leading dots do not start one (`.bashrc` has none). */
+function lastSuffix(name: string): string {
   const leadingDots = /^\.*/.exec(name)?.[0].length ?? 0;
   const dot = name.lastIndexOf('.');
   return dot > leadingDots ? name.slice(dot) : '';
+}
+
+/**
+ * A file's extension as the reference server records it, lower-cased: `"catalog.csv"` → `".csv"`,
+ * multi-part when a compression follows a known format (`"catalog.tar.gz"` → `".tar.gz"`,
+ * `"CATALOG.FITS.GZ"` → `".fits.gz"`), `".bashrc"` → `""`.
+ */
+export function extensionOf(name: string): string {
+  const last = lastSuffix(name).toLowerCase();
+  if (!COMPRESSIONS.has(last)) return last;
+  const before = lastSuffix(name.slice(0, name.length - last.length)).toLowerCase();
+  return COMPRESSED_FORMATS.has(before) ? before + last : last;
 }

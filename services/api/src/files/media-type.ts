@@ -63,7 +63,9 @@ export function chooseMediaType(declared: string | undefined, partType: string, 
   if (declared) return declared;
   const part = parseDeclaredType(partType);
   if (typeof part === 'string' && part !== 'text/plain' && part !== FALLBACK) return part;
-  return BY_EXTENSION[extension.toLowerCase()] ?? FALLBACK;
+  const ext = extension.toLowerCase();
+  // A multi-part extension is the compressed file's: `.tar.gz` is gzip.
+  return BY_EXTENSION[ext] ?? BY_EXTENSION[ext.slice(ext.lastIndexOf('.'))] ?? FALLBACK;
 }
 
 export interface ServingPolicy {
