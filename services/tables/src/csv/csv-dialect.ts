@@ -57,15 +57,32 @@ const isComment = (line: string): boolean => line.trimStart().startsWith('#');
 
 const allEqual = (counts: readonly number[]): boolean => counts.every((count) => count === counts[0]);
 
+/** How many columns hold only numbers below the first row (which may be a header); the first row counts when it is the only one. */
+function numericColumns(rows: readonly string[][]): number {
+  const body = rows.length > 1 ? rows.slice(1) : rows;
+  const width = rows[0]?.length ?? 0;
+  let count = 0;
+  for (let column = 0; column < width; column++) {
+    const values = body.map((row) => (row[column] ?? '').trim()).filter((value) => value !== '');
+    if (values.length > 0 && values.every(isNumericText)) count++;
+  }
+  return count;
+}
+
 function chooseDelimiter(lines: readonly string[]): CsvDelimiter {
   const fieldCounts = (delimiter: CsvDelimiter) => lines.map((line) => splitLine(line, delimiter).length);
   const consistent = (delimiter: CsvDelimiter) => {
     const counts = fieldCounts(delimiter);
     return allEqual(counts) && (counts[0] ?? 0) > 1;
   };
-  const character = CHARACTER_DELIMITERS.find(consistent);
-  if (character) return character;
-  if (consistent('whitespace')) return 'whitespace';
+  // Of the delimiters that split every line alike, the one that yields the most numeric columns:
+  // a whitespace table whose text column holds `;` or `,` in every row ("ok;good") splits
+  // consistently on that character too, into fewer columns and no numeric one.
+  const candidates = [...CHARACTER_DELIMITERS, 'whitespace' as const].filter(consistent);
+  const best = candidates
+    .map((delimiter, order) => ({ delimiter, order, numeric: numericColumns(lines.map((line) => splitLine(line, delimiter))) }))
+    .sort((a, b) => b.numeric - a.numeric || a.order - b.order)[0];
+  if (best) return best.delimiter;
   // No delimiter splits every line alike: keep the one the first line uses most, so the
   // ragged line is reported against it rather than read as a one-column table.
   const widest = [...CHARACTER_DELIMITERS, 'whitespace' as const]
