@@ -65,6 +65,8 @@ export interface ReadContext {
    * the whole file.
    */
   readonly knownRowCount?: number;
+  /** Who asks (a user id): bounds the decodes one user may run at once. */
+  readonly requester?: string;
 }
 
 /** One reader's answer: the table's shape plus the rows of the requested window. */

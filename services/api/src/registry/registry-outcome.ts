@@ -43,6 +43,8 @@ async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutM
   if (!inspected.ok) {
     // A file we stored but cannot open is our fault, not the uploader's: never mark the product for it.
     if (inspected.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: inspected.error.message };
+    // A busy server says nothing about the file: answer it, record nothing.
+    if (inspected.error.code === 'TABLE_BUSY' || inspected.error.code === 'TABLE_TOO_MANY_READS') return { code: inspected.error.code, message: inspected.error.message };
     return { notTable: inspected.error };
   }
   const repeated = repeatedColumnName(inspected.value);
