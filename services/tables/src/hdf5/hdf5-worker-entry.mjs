@@ -1,6 +1,7 @@
 // Entry of an HDF5 worker thread (started by hdf5-table.ts through the worker pool). Plain
 // JavaScript, run as is: it caps WebAssembly memory before libhdf5 is loaded, then loads the
 // TypeScript worker through tsx (as production does).
+/* global WebAssembly */
 import { workerData } from 'node:worker_threads';
 import { tsImport } from 'tsx/esm/api';
 
