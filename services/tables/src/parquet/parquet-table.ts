@@ -98,6 +98,7 @@ export function readParquetTable(filePath: string, window: RowWindow, context: R
         },
         context.meter,
         context.decodeTimeoutMs,
+        context.requester ?? null,
       );
       if (!objects.ok) return objects;
       rows = objects.value.map((object) => {
