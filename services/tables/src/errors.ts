@@ -19,6 +19,14 @@ export const TABLE_ERROR_CODES = [
   'TABLE_ARCHIVE_TOO_LARGE',
   /** The file could not be opened or read from disk. */
   'TABLE_FILE_UNAVAILABLE',
+  /** The file points at data outside itself (HDF5 external storage, external link, virtual dataset). */
+  'TABLE_EXTERNAL_REFERENCE',
+  /** Reading the file would pass a limit of time, memory or size (see docs/reliability.md, "Hostile files"). */
+  'TABLE_LIMIT_EXCEEDED',
+  /** Every table reader of this process is busy: try again shortly (never recorded against the file). */
+  'TABLE_BUSY',
+  /** This requester already has as many table reads running as allowed (never recorded against the file). */
+  'TABLE_TOO_MANY_READS',
 ] as const;
 
 export type TableErrorCode = (typeof TABLE_ERROR_CODES)[number];

@@ -15,7 +15,8 @@ export async function inspectTable(filePath: string, options: InspectTableOption
   const slice = await readTable(
     filePath,
     { offset: 0, limit: options.previewRows ?? DEFAULT_PREVIEW_ROWS },
-    readContextOf(options),
+    // Registry's one look at the file checks all of it (every Parquet page header), not just the preview.
+    { ...readContextOf(options), checkEveryPage: true },
   );
   if (!slice.ok) return slice;
   const { format, columns, nRows, rows, details, rowsUnavailable } = slice.value;

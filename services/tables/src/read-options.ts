@@ -15,6 +15,8 @@ export interface TableReadOptions {
   readonly decodeTimeoutMs?: number;
   /** The count a full read of this very file found (see `ReadContext.knownRowCount`). */
   readonly knownRowCount?: number;
+  /** Who asks (a user id): one user may run only a few decodes at once (TABLE_TOO_MANY_READS past that). */
+  readonly requester?: string;
 }
 
 /** The readers' context for these options, with the defaults filled in. */
@@ -25,5 +27,6 @@ export function readContextOf(options: TableReadOptions): ReadContext {
     maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
     ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
     ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
+    ...(options.requester === undefined ? {} : { requester: options.requester }),
   };
 }

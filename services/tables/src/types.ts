@@ -65,6 +65,13 @@ export interface ReadContext {
    * the whole file.
    */
   readonly knownRowCount?: number;
+  /** Who asks (a user id): bounds the decodes one user may run at once. */
+  readonly requester?: string;
+  /**
+   * Check the whole file's structure, not only what the window needs (Parquet: every page
+   * header). Registry asks it once (`inspectTable`), so later pages need not.
+   */
+  readonly checkEveryPage?: boolean;
 }
 
 /** One reader's answer: the table's shape plus the rows of the requested window. */

@@ -39,6 +39,11 @@ const STATUS: Record<RegistryErrorCode, number> = {
   TABLE_ARCHIVE_INVALID: 422,
   TABLE_ARCHIVE_TOO_LARGE: 422,
   TABLE_FILE_UNAVAILABLE: 503,
+  TABLE_EXTERNAL_REFERENCE: 422,
+  TABLE_LIMIT_EXCEEDED: 422,
+  // Load, not the file: the same request may succeed later.
+  TABLE_BUSY: 503,
+  TABLE_TOO_MANY_READS: 429,
 };
 
 /** Same body as `sendProblem`: `detail` is what the pzserver client shows its user. */

@@ -25,6 +25,7 @@ export async function readDataPage(
   file: MainFileRow,
   page: Page,
   decodeTimeoutMs: number,
+  requester?: string,
 ): Promise<DataPage | RegistryProblem> {
   const registry = await findRegistry(db, productId);
   if (!registry) {
@@ -44,6 +45,7 @@ export async function readDataPage(
     offset: page.offset,
     limit: page.limit,
     decodeTimeoutMs,
+    ...(requester === undefined ? {} : { requester }),
     ...(knownRowCount === undefined ? {} : { knownRowCount }),
   });
   if (!read.ok) {

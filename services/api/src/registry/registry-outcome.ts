@@ -36,13 +36,15 @@ function repeatedColumnName(table: TableInspection): string | null {
   return null;
 }
 
-async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number): Promise<{ table: TableInspection } | { notTable: TableError } | RegistryProblem> {
+async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number, requester?: string): Promise<{ table: TableInspection } | { notTable: TableError } | RegistryProblem> {
   const located = mainFilePath(blobs, file);
   if ('code' in located) return located;
-  const inspected = await inspectTable(located.path, { fileName: file.name, decodeTimeoutMs });
+  const inspected = await inspectTable(located.path, { fileName: file.name, decodeTimeoutMs, ...(requester === undefined ? {} : { requester }) });
   if (!inspected.ok) {
     // A file we stored but cannot open is our fault, not the uploader's: never mark the product for it.
     if (inspected.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: inspected.error.message };
+    // A busy server says nothing about the file: answer it, record nothing.
+    if (inspected.error.code === 'TABLE_BUSY' || inspected.error.code === 'TABLE_TOO_MANY_READS') return { code: inspected.error.code, message: inspected.error.message };
     return { notTable: inspected.error };
   }
   const repeated = repeatedColumnName(inspected.value);
@@ -56,11 +58,11 @@ async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutM
  * any file, registered without columns when it is not a table. A storage fault is returned as a
  * problem and recorded nowhere.
  */
-export async function decideRegistry(blobs: BlobStore, productTypeName: string, file: MainFileRow, decodeTimeoutMs: number): Promise<RegistryOutcome | RegistryProblem> {
+export async function decideRegistry(blobs: BlobStore, productTypeName: string, file: MainFileRow, decodeTimeoutMs: number, requester?: string): Promise<RegistryOutcome | RegistryProblem> {
   if (!file.stored) {
     return { kind: 'registered', contents: { fileId: file.id, format: NOT_STORED_FORMAT, nRows: null, columns: [], details: { stored: false } } };
   }
-  const read = await readMainTable(blobs, file, decodeTimeoutMs);
+  const read = await readMainTable(blobs, file, decodeTimeoutMs, requester);
   if ('table' in read) {
     const { format, nRows, columns, details } = read.table;
     return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: columns.map((c) => ({ name: c.name, type: c.type })), details } };

@@ -44,7 +44,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
     schema: {
       summary: 'Inspect the main file and register its columns (owner or admin). A tabular product whose main file is not a readable table is marked failed (status 9) and answered 422 with the reason.',
       params: IdParams,
-      response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail, 503: Detail },
+      response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail, 429: Detail, 503: Detail },
     },
     handler: async (request, reply) => {
       const caller = requireUser(request, reply);
@@ -59,7 +59,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
       const file = await findMainFile(db, row.id);
       if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
 
-      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs);
+      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs, `user:${caller.userId}`);
       if (!('kind' in outcome)) {
         request.log.error({ productId: row.id, fileId: file.id, code: outcome.code }, outcome.message);
         return sendRegistryProblem(reply, outcome);
@@ -94,7 +94,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
       summary: 'A page of the main file\'s rows (page_size default 100, at most 1000). 409 before registry or after a failed one; 400 when the main file is not a table.',
       params: IdParams,
       querystring: ReadDataQuery,
-      response: { 200: ReadDataSchema, 400: Detail, 401: Detail, 404: Detail, 409: Detail, 422: Detail, 503: Detail },
+      response: { 200: ReadDataSchema, 400: Detail, 401: Detail, 404: Detail, 409: Detail, 422: Detail, 429: Detail, 503: Detail },
     },
   }, async (request, reply) => {
     const caller = requireUser(request, reply);
@@ -105,7 +105,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
     if (!row) return reply;
     const file = await findMainFile(db, row.id);
     if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
-    const data = await readDataPage(db, deps.blobs, row.id, file, page, deps.config.tableDecodeTimeoutMs);
+    const data = await readDataPage(db, deps.blobs, row.id, file, page, deps.config.tableDecodeTimeoutMs, `user:${caller.userId}`);
     if ('code' in data) {
       if (data.code === 'STORAGE_UNAVAILABLE') request.log.error({ productId: row.id, fileId: file.id }, data.message);
       return sendRegistryProblem(reply, data);

@@ -1,4 +1,4 @@
-import type { Dataset, Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm';
 import type { TableColumn, TableRow } from '../types';
 import type { Hdf5Table } from './hdf5-table-layout';
 import { hdf5TypeName, hdf5Value, splitRows } from './hdf5-values';
@@ -26,6 +26,7 @@ export function columnGroupTable({ group, nRows, datasets }: ColumnDatasets): Hd
     path: group.path,
     columns,
     nRows,
+    sources: datasets.map(({ dataset }) => dataset),
     readRows(first, count) {
       if (count <= 0) return [];
       const columnValues = plan.map(({ dataset, cellShape, width, meta }) => {

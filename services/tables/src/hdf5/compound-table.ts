@@ -1,4 +1,4 @@
-import type { Dataset } from 'h5wasm/node';
+import type { Dataset } from 'h5wasm';
 import type { TableColumn, TableRow } from '../types';
 import type { Hdf5LayoutKind, Hdf5Table } from './hdf5-table-layout';
 import { hdf5TypeName, hdf5Value } from './hdf5-values';
@@ -36,6 +36,7 @@ export function compoundTable(
     path: dataset.path,
     columns,
     nRows: dataset.shape?.[0] ?? 0,
+    sources: [dataset],
     readRows(first, count) {
       if (count <= 0) return [];
       const records = dataset.slice([[first, first + count]]);

@@ -16,11 +16,11 @@ console.log(JSON.stringify({ before, after: process.memoryUsage().heapUsed }));
 `;
 
 describe('loadH5wasm', () => {
-  it('loads libhdf5 only when first asked: importing @pz/tables leaves its ~70 MB of heap out', async () => {
+  it('loads libhdf5 only when first asked: importing @pz/tables leaves its heap out (HDF5 workers load it, not the server thread)', async () => {
     const { stdout } = await run(process.execPath, ['--expose-gc', '--import', 'tsx', '--input-type=module', '-e', PROBE], { timeout: 120_000 });
     const { before, after } = JSON.parse(stdout.trim().split('\n').at(-1) ?? '{}') as { before: number; after: number };
     const MB = 1_000_000;
     expect(before / MB).toBeLessThan(40);
-    expect((after - before) / MB).toBeGreaterThan(30);
+    expect((after - before) / MB).toBeGreaterThan(5);
   }, 180_000);
 });

@@ -1,5 +1,6 @@
-import type { Dataset, Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm';
 import type { H5wasm } from './h5wasm-module';
+import { checkDataset, externalLinkTarget, refuseExternalLink, type Hdf5Limits } from './hdf5-guards';
 import { columnGroupTable, type ColumnDatasets } from './column-group-table';
 import { compoundTable } from './compound-table';
 import { attrText, childPath, type Hdf5Table } from './hdf5-table-layout';
@@ -34,17 +35,37 @@ function columnDatasetsOf(group: Group, datasets: readonly { name: string; datas
 }
 
 /**
+ * The group's children, each dataset checked (virtual? chunks too large?) and each external
+ * link refused before anything of the group is read.
+ */
+function childrenOf(h5: H5wasm, group: Group, limits: Hdf5Limits, budget: number): { name: string; child: Group | Dataset }[] {
+  const children: { name: string; child: Group | Dataset }[] = [];
+  for (const name of group.keys().slice(0, Math.max(0, budget))) {
+    const path = childPath(group.path, name);
+    const child = group.get(path);
+    const target = externalLinkTarget(child);
+    if (target !== null) refuseExternalLink(path, target);
+    if (child instanceof h5.Dataset) checkDataset(child, limits);
+    if (child instanceof h5.Group || child instanceof h5.Dataset) children.push({ name, child });
+  }
+  return children;
+}
+
+/**
  * Finds the table in an HDF5 file, breadth-first so the shallowest wins. A pandas HDFStore
  * group comes first (its datasets are pieces of one frame), then a compound dataset, then a
- * group of equal-length column datasets.
+ * group of equal-length column datasets. Every dataset met is checked by `checkDataset` before
+ * any of its values is read.
  */
-export function findHdf5Table(h5: H5wasm, file: Group): Hdf5Table | null {
+export function findHdf5Table(h5: H5wasm, file: Group, limits: Hdf5Limits): Hdf5Table | null {
   const found: Candidates = { pandas: null, compound: null, columns: null };
   const queue: Group[] = [file];
   let visited = 0;
   while (queue.length > 0 && visited < MAX_OBJECTS && !found.pandas) {
     const group = queue.shift();
     if (!group) break;
+    const children = childrenOf(h5, group, limits, MAX_OBJECTS - visited);
+    visited += children.length;
     const pandasType = attrText(group, 'pandas_type');
     if (pandasType === 'frame') {
       found.pandas = pandasFixedTable(group);
@@ -58,9 +79,7 @@ export function findHdf5Table(h5: H5wasm, file: Group): Hdf5Table | null {
       }
     }
     const datasets: { name: string; dataset: Dataset }[] = [];
-    for (const name of group.keys()) {
-      visited += 1;
-      const child = group.get(childPath(group.path, name));
+    for (const { name, child } of children) {
       if (child instanceof h5.Group) queue.push(child);
       else if (child instanceof h5.Dataset) {
         const shape = child.shape ?? [];

@@ -1,3 +1,4 @@
+import type { Dataset } from 'h5wasm';
 import type { TableColumn, TableRow } from '../types';
 
 export type Hdf5LayoutKind = 'compound' | 'columns' | 'pandas_fixed' | 'pandas_table';
@@ -9,6 +10,8 @@ export interface Hdf5Table {
   readonly path: string;
   readonly columns: TableColumn[];
   readonly nRows: number;
+  /** The datasets `readRows` reads from, for the checks made before any read (storage, chunk size). */
+  readonly sources: readonly Dataset[];
   /** Reads rows by hyperslab, so only the chunks holding them are read from disk. */
   readRows(first: number, count: number): TableRow[];
 }

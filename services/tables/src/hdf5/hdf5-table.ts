@@ -1,58 +1,69 @@
-import { ok, type Result } from '@pz/contracts';
-import { tableFailure, type TableError } from '../errors';
+import { err, type Result } from '@pz/contracts';
+import { tableError, type TableError } from '../errors';
+import { onTableReaderLimitsChange, tableReaderLimits } from '../reader-limits';
 import type { ReadContext, RowWindow, TableSlice } from '../types';
-import { findHdf5Table } from './hdf5-table-finder';
-import { hdf5ErrorReason, loadH5wasm } from './h5wasm-module';
+import { WorkerPool, type PoolOutcome } from '../workers/worker-pool';
+import type { Hdf5ReadReply, Hdf5ReadRequest } from './hdf5-worker';
+import { DEFAULT_DECODE_TIMEOUT_MS } from '../parquet/decode-rows-in-worker';
 
-/** Closing cannot change the answer; a failure here must not replace it. */
-function closeQuietly(file: { close(): unknown }): void {
-  try {
-    file.close();
-  } catch {
-    // The handle is gone either way.
-  }
+let pool: WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> | null = null;
+
+function hdf5Pool(): WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> {
+  if (pool) return pool;
+  const limits = tableReaderLimits();
+  pool = new WorkerPool({
+    script: new URL('./hdf5-worker-entry.mjs', import.meta.url),
+    workerData: { hdf5MemoryMb: limits.hdf5MemoryMb },
+    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb },
+    size: limits.decodeWorkers,
+    maxQueued: limits.decodeQueue,
+    perRequester: limits.decodesPerRequester,
+  });
+  return pool;
 }
 
-function openFailure(reason: string): Result<never, TableError> {
-  if (/truncated/i.test(reason)) return tableFailure('TABLE_TRUNCATED', `The HDF5 file is truncated: ${reason}.`);
-  if (/signature not found/i.test(reason)) return tableFailure('TABLE_UNREADABLE', 'This is not an HDF5 file: its signature is missing.');
-  return tableFailure('TABLE_UNREADABLE', `The HDF5 file could not be opened: ${reason}.`);
+onTableReaderLimitsChange(() => {
+  const old = pool;
+  pool = null;
+  void old?.close();
+});
+
+/** The HDF5 worker pool, for tests that count workers or stop them. */
+export const hdf5PoolForTests = (): WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> => hdf5Pool();
+
+/** Says, for an HDF5 read that did not finish in its worker, why, as a table error. */
+export function hdf5OutcomeFailure(outcome: Exclude<PoolOutcome<Hdf5ReadReply>, { kind: 'done' }>): Result<never, TableError> {
+  const limits = tableReaderLimits();
+  switch (outcome.kind) {
+    case 'timeout':
+      return err(tableError('TABLE_LIMIT_EXCEEDED', `Reading the HDF5 file took more than ${outcome.ms / 1000} s, the limit for one read: the file looks hostile or corrupt.`));
+    case 'out-of-memory':
+      return err(tableError('TABLE_LIMIT_EXCEEDED', `Reading the HDF5 file needed more than the ${limits.workerHeapMb} MB of memory allowed for one read.`));
+    case 'crashed':
+      return err(tableError('TABLE_UNREADABLE', `The HDF5 reader stopped on this file: ${outcome.message}.`));
+    case 'busy':
+      return outcome.reason === 'requester'
+        ? err(tableError('TABLE_TOO_MANY_READS', `You already have ${limits.decodesPerRequester} table reads running: wait for one to finish.`))
+        : err(tableError('TABLE_BUSY', 'Every table reader of the server is busy: try again in a few seconds.'));
+  }
 }
 
 /**
- * Reads a table from an HDF5 file with libhdf5 (h5wasm): the row count from the dataset shape
- * and the window by hyperslab, so only the chunks holding those rows are read.
+ * Reads a table from an HDF5 file in a worker thread (hdf5-worker.ts), under a time limit, a
+ * JavaScript heap limit and a WebAssembly memory limit; libhdf5 there sees only this file's
+ * bytes. The event loop only waits.
  */
-export async function readHdf5Table(filePath: string, window: RowWindow, _context: ReadContext): Promise<Result<TableSlice, TableError>> {
-  const h5 = await loadH5wasm();
-  let file: InstanceType<typeof h5.File>;
-  try {
-    file = new h5.File(filePath, 'r');
-  } catch (cause) {
-    return openFailure(hdf5ErrorReason(cause));
-  }
-  try {
-    const table = findHdf5Table(h5, file);
-    if (!table) {
-      return tableFailure(
-        'TABLE_NOT_FOUND',
-        'The HDF5 file holds no table: no compound dataset, no group of equal-length column datasets and no pandas HDFStore frame.',
-      );
-    }
-    const first = Math.min(window.offset, table.nRows);
-    const count = Math.min(window.limit, table.nRows - first);
-    return ok({
-      format: 'hdf5',
-      columns: table.columns,
-      nRows: table.nRows,
-      rows: table.readRows(first, count),
-      details: { hdf5_layout: table.layout, hdf5_path: table.path },
-    });
-  } catch (cause) {
-    const reason = hdf5ErrorReason(cause);
-    if (/truncated|eof|address .* beyond/i.test(reason)) return tableFailure('TABLE_TRUNCATED', `The HDF5 file is truncated: ${reason}.`);
-    return tableFailure('TABLE_UNREADABLE', `The HDF5 table could not be read: ${reason}.`);
-  } finally {
-    closeQuietly(file);
-  }
+export async function readHdf5Table(filePath: string, window: RowWindow, context: ReadContext): Promise<Result<TableSlice, TableError>> {
+  const limits = tableReaderLimits();
+  const outcome = await hdf5Pool().run(
+    {
+      filePath,
+      window,
+      limits: { maxChunkBytes: limits.hdf5MaxChunkBytes, maxWindowBytes: limits.hdf5MaxWindowBytes },
+      recycleBytes: limits.hdf5RecycleMb * 1024 ** 2,
+    },
+    context.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS,
+    context.requester ?? null,
+  );
+  return outcome.kind === 'done' ? outcome.reply.result : hdf5OutcomeFailure(outcome);
 }

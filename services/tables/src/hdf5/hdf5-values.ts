@@ -1,4 +1,4 @@
-import type { Metadata } from 'h5wasm/node';
+import type { Metadata } from 'h5wasm';
 import { toJsonValue } from '../json-value';
 import type { JsonValue } from '../types';
 

@@ -1,4 +1,4 @@
-import type { Dataset, Group, Metadata } from 'h5wasm/node';
+import type { Dataset, Group, Metadata } from 'h5wasm';
 import type { JsonValue, TableColumn, TableRow } from '../types';
 import { attrNumber, attrText, type Hdf5Table } from './hdf5-table-layout';
 import { hdf5TypeName, hdf5Value } from './hdf5-values';
@@ -91,6 +91,7 @@ export function pandasFixedTable(group: Group): Hdf5Table | null {
     path: group.path,
     columns,
     nRows,
+    sources: [...blocks.filter((block) => !block.isPickled).map((block) => block.values), ...(hasNamedIndex ? [axis1] : [])],
     readRows(first, count) {
       if (count <= 0) return [];
       const blockRows = blocks.map((block) => readBlock(block, first, count));

@@ -1,4 +1,4 @@
-import type { Dataset, Group } from 'h5wasm/node';
+import type { Dataset, Group } from 'h5wasm';
 import { compoundTable } from './compound-table';
 import { attrText, type Hdf5Table } from './hdf5-table-layout';
 import { pickledIndexName, pickledStringList } from './pandas-pickles';

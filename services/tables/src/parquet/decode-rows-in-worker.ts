@@ -1,8 +1,9 @@
-import { Worker } from 'node:worker_threads';
 import type { FileMetaData } from 'hyparquet';
 import { err, ok, type Result } from '@pz/contracts';
 import { tableError, type TableError } from '../errors';
+import { onTableReaderLimitsChange, tableReaderLimits } from '../reader-limits';
 import type { ReadMeter } from '../types';
+import { WorkerPool } from '../workers/worker-pool';
 
 export interface DecodeRowsRequest {
   readonly filePath: string;
@@ -18,53 +19,60 @@ type WorkerReply =
 
 /** Decoding the pages of a preview takes milliseconds; far longer means hostile data. */
 export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
-/** A corrupt run length can make a decoder fill an array with billions of entries. */
-const DECODE_HEAP_MB = 512;
 
-const isReply = (value: unknown): value is WorkerReply => typeof value === 'object' && value !== null && 'ok' in value;
+let pool: WorkerPool<DecodeRowsRequest, WorkerReply> | null = null;
+
+function decodePool(): WorkerPool<DecodeRowsRequest, WorkerReply> {
+  if (pool) return pool;
+  const limits = tableReaderLimits();
+  pool = new WorkerPool({
+    script: new URL('./decode-rows-worker.mjs', import.meta.url),
+    // A corrupt run length can make a decoder fill an array with billions of entries.
+    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb },
+    size: limits.decodeWorkers,
+    maxQueued: limits.decodeQueue,
+    perRequester: limits.decodesPerRequester,
+  });
+  return pool;
+}
+
+onTableReaderLimitsChange(() => {
+  const old = pool;
+  pool = null;
+  void old?.close();
+});
 
 /**
- * Runs hyparquet's row decoding in a worker thread. Corrupt pages can send its decoders into
- * loops that are bounded only by 32-bit counts (minutes of CPU, gigabytes of memory); in a
- * worker, a time and heap limit turn that into an error instead of a hung server.
+ * Runs hyparquet's row decoding in a pooled worker thread. Corrupt pages can send its decoders
+ * into loops that are bounded only by 32-bit counts (minutes of CPU, gigabytes of memory); in a
+ * worker, a time and heap limit turn that into an error instead of a hung server, and the pool
+ * bounds how many decodes run at once, in the process and per requester.
  */
-export function decodeRowsInWorker(
+export async function decodeRowsInWorker(
   request: DecodeRowsRequest,
   meter: ReadMeter | undefined,
   timeoutMs = DEFAULT_DECODE_TIMEOUT_MS,
+  requester: string | null = null,
 ): Promise<Result<Record<string, unknown>[], TableError>> {
-  return new Promise((resolve) => {
-    const worker = new Worker(new URL('./decode-rows-worker.mjs', import.meta.url), {
-      // Plain JavaScript: no need for the parent's loaders (tsx), which double a worker's start.
-      execArgv: [],
-      workerData: request,
-      resourceLimits: { maxOldGenerationSizeMb: DECODE_HEAP_MB },
-    });
-    let settled = false;
-    const settle = (result: Result<Record<string, unknown>[], TableError>) => {
-      if (settled) return;
-      settled = true;
-      clearTimeout(timer);
-      void worker.terminate();
-      resolve(result);
-    };
-    const timer = setTimeout(
-      () => settle(err(tableError('TABLE_UNREADABLE', `The Parquet pages took more than ${timeoutMs / 1000} s to decode: the data looks corrupt.`))),
-      timeoutMs,
-    );
-    worker.on('message', (reply: unknown) => {
-      if (!isReply(reply)) return;
+  const outcome = await decodePool().run(request, timeoutMs, requester);
+  switch (outcome.kind) {
+    case 'done': {
+      const reply = outcome.reply;
       if (meter) {
         meter.bytesRead += reply.bytesRead;
         meter.reads += reply.reads;
       }
-      settle(reply.ok ? ok(reply.rows) : err(tableError('TABLE_UNREADABLE', `The Parquet data pages could not be read: ${reply.message}`)));
-    });
-    worker.on('error', (cause) => {
-      const outOfMemory = 'code' in cause && cause.code === 'ERR_WORKER_OUT_OF_MEMORY';
-      const reason = outOfMemory ? 'decoding them needed more memory than any real page does, so the data looks corrupt' : cause.message;
-      settle(err(tableError('TABLE_UNREADABLE', `The Parquet data pages could not be read: ${reason}.`)));
-    });
-    worker.on('exit', (code) => settle(err(tableError('TABLE_UNREADABLE', `The Parquet decoder stopped unexpectedly (exit code ${code}).`))));
-  });
+      return reply.ok ? ok(reply.rows) : err(tableError('TABLE_UNREADABLE', `The Parquet data pages could not be read: ${reply.message}`));
+    }
+    case 'timeout':
+      return err(tableError('TABLE_UNREADABLE', `The Parquet pages took more than ${outcome.ms / 1000} s to decode: the data looks corrupt.`));
+    case 'out-of-memory':
+      return err(tableError('TABLE_UNREADABLE', 'The Parquet data pages could not be read: decoding them needed more memory than any real page does, so the data looks corrupt.'));
+    case 'crashed':
+      return err(tableError('TABLE_UNREADABLE', `The Parquet decoder stopped unexpectedly (${outcome.message}).`));
+    case 'busy':
+      return outcome.reason === 'requester'
+        ? err(tableError('TABLE_TOO_MANY_READS', `You already have ${tableReaderLimits().decodesPerRequester} table reads running: wait for one to finish.`))
+        : err(tableError('TABLE_BUSY', 'Every table reader of the server is busy: try again in a few seconds.'));
+  }
 }

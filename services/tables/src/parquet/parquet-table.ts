@@ -1,4 +1,4 @@
-import { ok, type Result } from '@pz/contracts';
+import { err, ok, type Result } from '@pz/contracts';
 import type { AsyncBuffer, FileMetaData } from 'hyparquet';
 import { parquetMetadataAsync } from 'hyparquet';
 import { tableError, tableFailure, unexpectedFailure, type TableError } from '../errors';
@@ -7,6 +7,7 @@ import { toJsonValue } from '../json-value';
 import type { ReadContext, RowWindow, TableRow, TableSlice } from '../types';
 import { boundColumnChunksToRows } from './bounded-column-chunks';
 import { decodeRowsInWorker } from './decode-rows-in-worker';
+import { checkPageHeaders } from './page-header-check';
 import { undecodableCodecs } from './parquet-codecs';
 import { parquetColumns } from './parquet-columns';
 
@@ -65,6 +66,15 @@ export function readParquetTable(filePath: string, window: RowWindow, context: R
     const metadata = await readMetadata(file);
     if (!metadata.ok) return metadata;
 
+    if (context.checkEveryPage) {
+      let problem: TableError | null;
+      try {
+        problem = await checkPageHeaders(reader, metadata.value);
+      } catch (cause) {
+        return unexpectedFailure('The Parquet page headers', cause);
+      }
+      if (problem) return err(problem);
+    }
     const columns = parquetColumns(metadata.value);
     const nRows = Number(metadata.value.num_rows);
     const details = { row_groups: metadata.value.row_groups.length };
@@ -98,6 +108,7 @@ export function readParquetTable(filePath: string, window: RowWindow, context: R
         },
         context.meter,
         context.decodeTimeoutMs,
+        context.requester ?? null,
       );
       if (!objects.ok) return objects;
       rows = objects.value.map((object) => {
