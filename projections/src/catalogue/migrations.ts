@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Migration } from '@pz/database';
+import { renderDescription } from './description-html';
 
 export const catalogueMigrations: Record<string, Migration> = {
   '0001_catalogue': {
@@ -68,6 +69,21 @@ export const catalogueMigrations: Record<string, Migration> = {
       await sql`ALTER TABLE products ADD COLUMN changed_commit bigint NOT NULL DEFAULT 0, ADD COLUMN changed_prepare bigint NOT NULL DEFAULT 0`.execute(db);
       await sql`CREATE INDEX products_changed ON products (changed_commit, changed_prepare)`.execute(db);
       await sql`CREATE TABLE catalogue_listing_changes (id integer PRIMARY KEY CHECK (id = 1), commit_position bigint NOT NULL, prepare_position bigint NOT NULL)`.execute(db);
+    },
+  },
+  // Descriptions were rendered from Markdown on every read (issue 16: a 97 KB one cost 0.6 s a
+  // GET). The catalogue now renders each once, when projected (description-html.ts), and keeps
+  // it; the rows already there are rendered here, once.
+  '0004_description_html': {
+    async up(db) {
+      await sql`ALTER TABLE products ADD COLUMN description_html text`.execute(db);
+      for (let after = -1; ; ) {
+        const rows = await sql<{ id: number; description: string }>`SELECT id, description FROM products WHERE description IS NOT NULL AND id > ${after} ORDER BY id LIMIT 500`.execute(db);
+        for (const row of rows.rows) await sql`UPDATE products SET description_html = ${renderDescription(row.description)} WHERE id = ${row.id}`.execute(db);
+        const last = rows.rows.at(-1);
+        if (!last) break;
+        after = last.id;
+      }
     },
   },
 };

@@ -1,5 +1,6 @@
 import type { Insertable, Kysely, Selectable } from 'kysely';
 import type { EventOfType, LogPosition, RecordedEvent } from '@pz/contracts';
+import { descriptionHtml } from './description-html';
 import { listingSignature } from './listing-columns';
 import type { CatalogueTables } from './tables';
 
@@ -108,6 +109,7 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
         products.set(productId, {
           id: productId, internal_name: d.internalName, display_name: d.displayName, product_type_name: d.productTypeName,
           release_name: d.releaseName, official_product: d.officialProduct, pz_code: d.pzCode, description: d.description,
+          description_html: descriptionHtml(d.description),
           owner_id: d.ownerId, owner_username: username, owner_name: ownerName, origin: d.origin, process_id: d.processId,
           status: d.initialStatus, created_at: at, updated_at: at, search_text: searchText(d.displayName, username, ownerName),
           derived_from: d.derivedFrom, last_revision: revision,
@@ -123,7 +125,10 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
             product.display_name = c.displayName;
             product.search_text = searchText(c.displayName, product.owner_username, product.owner_name);
           }
-          if (c.description !== undefined) product.description = c.description;
+          if (c.description !== undefined) {
+            product.description = c.description;
+            product.description_html = descriptionHtml(c.description);
+          }
           if (c.pzCode !== undefined) product.pz_code = c.pzCode;
           if (c.releaseName !== undefined) product.release_name = c.releaseName;
         }
@@ -260,6 +265,7 @@ async function upsertProducts(db: Kysely<CatalogueTables>, rows: Product[]): Pro
           official_product: eb.ref('excluded.official_product'),
           pz_code: eb.ref('excluded.pz_code'),
           description: eb.ref('excluded.description'),
+          description_html: eb.ref('excluded.description_html'),
           status: eb.ref('excluded.status'),
           updated_at: eb.ref('excluded.updated_at'),
           search_text: eb.ref('excluded.search_text'),

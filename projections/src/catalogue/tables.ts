@@ -52,6 +52,8 @@ export type CatalogueTables = {
     official_product: boolean;
     pz_code: string | null;
     description: string | null;
+    /** `description` rendered to safe HTML once, when projected (description-html.ts). */
+    description_html: string | null;
     owner_id: number;
     owner_username: string;
     owner_name: string;

@@ -35,6 +35,17 @@ describe('product decider', () => {
     expect(when([], { type: 'RegisterProduct', caller: admin, releaseExists: true, data: { ...base, releaseName: null, officialProduct: true } }).ok).toBe(true);
   });
 
+  it('bounds the description by product type, on registration and on edit, naming description', () => {
+    const base = { productId: 7, displayName: 'x', productTypeName: 'training_set', releaseName: null, officialProduct: false, pzCode: null, derivedFrom: [] };
+    const register = (productTypeName: string, length: number) => when([], { type: 'RegisterProduct', caller: owner, releaseExists: true, data: { ...base, productTypeName, description: 'a'.repeat(length) } });
+    expect(register('training_set', 64_000).ok).toBe(true);
+    expect(register('training_set', 64_001)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'description' } });
+    expect(register('other', 16_000).ok).toBe(true);
+    expect(register('other', 16_001)).toMatchObject({ ok: false, error: { code: 'VALIDATION_FAILED', field: 'description' } });
+    expect(when([registered('other')], { type: 'EditProductMetadata', caller: owner, releaseExists: true, changes: { description: 'a'.repeat(16_001) } })).toMatchObject({ ok: false, error: { field: 'description' } });
+    expect(when([registered('training_set')], { type: 'EditProductMetadata', caller: owner, releaseExists: true, changes: { description: 'a'.repeat(16_001) } }).ok).toBe(true);
+  });
+
   it('publishes only with the required roles mapped, naming the missing ones', () => {
     const partial = [registered(), mainFile, contents, mapped('ra', 'RA')];
     expect(when(partial, { type: 'PublishProduct', caller: owner })).toMatchObject({ ok: false, error: { code: 'MISSING_REQUIRED_COLUMNS', message: expect.stringContaining('Dec, z') } });

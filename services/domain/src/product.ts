@@ -158,6 +158,17 @@ function checkTypeRules(typeName: string, releaseName: string | null, pzCode: st
   return null;
 }
 
+/**
+ * Longest description per product type, in characters. Tabular products describe their columns,
+ * often in a Markdown table (a few hundred columns fit in 64,000 characters); the others hold a
+ * summary and links. Descriptions are rendered once, when written, but they are sent with every
+ * product and kept in every cached list page: a bound keeps both small. (Events already
+ * recorded under the earlier single bound of 100,000 characters stay as they are.)
+ */
+export const MAX_DESCRIPTION_LENGTH = { tabular: 64_000, other: 16_000 } as const;
+
+export const maxDescriptionLength = (typeName: string): number => (typeRules(typeName)?.tabular ? MAX_DESCRIPTION_LENGTH.tabular : MAX_DESCRIPTION_LENGTH.other);
+
 const canChange = (state: ProductState, caller: Caller): boolean => caller.isAdmin || caller.userId === state.ownerId;
 
 function guard(state: ProductState, caller: Caller, what: string): DomainError | null {
@@ -174,7 +185,7 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
     const d = command.data;
     const problem =
       checkText(d.displayName, 'display_name', { required: true, max: 255 }) ??
-      checkText(d.description, 'description', { max: 100_000, multiline: true }) ??
+      checkText(d.description, 'description', { max: maxDescriptionLength(d.productTypeName), multiline: true }) ??
       checkText(d.pzCode, 'pz_code', { max: 64 }) ??
       checkTypeRules(d.productTypeName, d.releaseName, d.pzCode, command.releaseExists);
     if (problem) return err(problem);
@@ -206,7 +217,7 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       const c = command.changes;
       const problem =
         (c.displayName !== undefined ? checkText(c.displayName, 'display_name', { required: true, max: 255 }) : null) ??
-        (c.description !== undefined ? checkText(c.description, 'description', { max: 100_000, multiline: true }) : null) ??
+        (c.description !== undefined ? checkText(c.description, 'description', { max: maxDescriptionLength(state.typeName), multiline: true }) : null) ??
         (c.pzCode !== undefined ? checkText(c.pzCode, 'pz_code', { max: 64 }) : null) ??
         checkTypeRules(state.typeName, c.releaseName !== undefined ? c.releaseName : null, c.pzCode !== undefined ? c.pzCode : null, command.releaseExists);
       if (problem) return err(problem);

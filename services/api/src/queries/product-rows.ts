@@ -11,6 +11,7 @@ export const PRODUCT_ROW_COLUMNS = [
   'products.official_product',
   'products.pz_code',
   'products.description',
+  'products.description_html',
   'products.owner_id',
   'products.owner_username',
   'products.owner_name',

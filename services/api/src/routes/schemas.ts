@@ -25,7 +25,7 @@ export const ProductSchema = Type.Object({
   official_product: Type.Boolean(),
   pz_code: Nullable(Type.String()),
   description: Nullable(Type.String()),
-  description_html: Nullable(Type.String({ description: 'description rendered from Markdown to HTML: a safe subset (paragraphs, headings, emphasis, code, lists, http/https/mailto links); raw HTML is escaped' })),
+  description_html: Nullable(Type.String({ description: 'description rendered from Markdown (CommonMark with GFM tables and strikethrough) to HTML once, when written: raw HTML is escaped, links only http/https/mailto, no images' })),
   created_at: Type.String(),
   status: Type.Integer(),
   updated_at: Type.String(),

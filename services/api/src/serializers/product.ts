@@ -1,7 +1,6 @@
 import { PRODUCT_STATUS_LABELS, PRODUCT_TYPES, type ProductStatus } from '@pz/contracts';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import type { ProductRow } from '../queries/product-rows';
-import { renderMarkdownRemembered } from '../text/rendered-markdown-cache';
 
 /** A product as the pzserver client knows it. */
 export interface ProductJson {
@@ -25,7 +24,7 @@ export interface ProductJson {
   official_product: boolean;
   pz_code: string | null;
   description: string | null;
-  /** The description rendered from Markdown to safe HTML (an extra field the pzserver client ignores). */
+  /** The description rendered from Markdown to safe HTML once, by the catalogue (an extra field the pzserver client ignores). */
   description_html: string | null;
   created_at: string;
   status: number;
@@ -62,7 +61,7 @@ export function productJson(row: ProductRow, caller: AuthenticatedCaller | null)
     official_product: row.official_product,
     pz_code: row.pz_code,
     description: row.description,
-    description_html: row.description === null ? null : renderMarkdownRemembered(row.description),
+    description_html: row.description_html,
     created_at: isoUtc(row.created_at),
     status: row.status,
     updated_at: isoUtc(row.updated_at),
