@@ -14,6 +14,7 @@ import { answerClientError } from './http/client-errors';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
+import { readYourWrites } from './http/read-your-writes';
 import { addSecurityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { productRoutes } from './routes/products';
@@ -136,6 +137,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
+  // Before authentication: a token issued through another process must be known here first.
+  readYourWrites(app, { projector: deps.projector, store: deps.store, mode: deps.config.readYourWrites });
   const tokens = new TokenCallers(deps.catalogue, deps.projector);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(DOCS_PREFIX)) return;
