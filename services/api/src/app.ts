@@ -126,7 +126,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(cookie);
   await app.register(formbody);
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
+  await app.register(rateLimit, { global: false, store: deps.rateLimitStore, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
