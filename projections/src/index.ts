@@ -1,3 +1,3 @@
-export { createProjector, type Projector, type ProjectorOptions, type ProjectorStatus } from './projector';
+export { ProjectorFenced, checkpointsChannel, createProjector, type Projector, type ProjectorOptions, type ProjectorStatus } from './projector';
 export type { Projection } from './projection';
 export { LISTING_COLUMNS, catalogueProjection, type CatalogueTables } from './catalogue/index';

@@ -2,7 +2,7 @@ import { Kysely, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { comparePositions, formatPosition, type EventStore } from '@pz/contracts';
-import type { Database } from '@pz/database';
+import { soleLease, type Database } from '@pz/database';
 import { testBackends, type TestDatabase } from '@pz/database/testing';
 import { openPostgresEventStore } from '@pz/ledger';
 import { catalogueProjection, createProjector } from '@pz/projections';
@@ -28,7 +28,7 @@ function killableHandle(url: string, schema: string): { database: Database; kill
   });
   pool.on('error', () => {});
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
-  const database: Database = { kind: 'postgres', kysely, schema, listen: async () => async () => {}, close: () => kysely.destroy() };
+  const database: Database = { kind: 'postgres', kysely, schema, listen: async () => async () => {}, tryLease: soleLease, close: () => kysely.destroy() };
   return {
     database,
     async kill() {

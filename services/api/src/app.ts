@@ -15,6 +15,7 @@ import { fastifyTrustProxy } from './http/trust-proxy';
 import { lenientValidatorCompiler, parseFormBody } from './http/lenient-validation';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
+import { readYourWrites } from './http/read-your-writes';
 import { addSecurityHeaders } from './http/security-headers';
 import { accountRoutes } from './routes/account';
 import { productRoutes } from './routes/products';
@@ -129,7 +130,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(cookie);
   await app.register(formbody, { parser: parseFormBody });
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.
-  await app.register(rateLimit, { global: false, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
+  await app.register(rateLimit, { global: false, store: deps.rateLimitStore, errorResponseBuilder: (_req, ctx) => ({ statusCode: 429, code: 'RATE_LIMITED', message: `too many attempts; retry in ${Math.ceil(ctx.ttl / 1000)} s` }) });
   await app.register(multipart, { limits: { fileSize: deps.config.maxUploadBytes, files: 1, fields: 20, fieldSize: 64 * 1024 } });
   await app.register(swagger, {
     openapi: {
@@ -140,6 +141,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   });
   await app.register(swaggerUi, { routePrefix: DOCS_PREFIX });
 
+  // Before authentication: a token issued through another process must be known here first.
+  readYourWrites(app, { projector: deps.projector, store: deps.store, mode: deps.config.readYourWrites });
   const tokens = new TokenCallers(deps.catalogue, deps.projector);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(DOCS_PREFIX)) return;

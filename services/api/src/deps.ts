@@ -1,3 +1,4 @@
+import type { FastifyRateLimitStoreCtor } from '@fastify/rate-limit';
 import type { Kysely } from 'kysely';
 import type { BlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
@@ -6,6 +7,7 @@ import type { Database } from '@pz/database';
 import type { CatalogueTables, Projector } from '@pz/projections';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
+import type { UploadSlots } from './files/upload-slots';
 import type { IdAllocator } from './ids';
 
 /** Everything a route may use; built once by the server, handed to the app. */
@@ -22,4 +24,8 @@ export interface AppDeps {
   readonly secret: string;
   /** Portal sign-ins, ended by signing out. */
   readonly sessions: PortalSessions;
+  /** Per-user upload slots, counted in the database (shared by every process). */
+  readonly uploadSlots: UploadSlots;
+  /** The rate limiter's counters, kept in the database (shared by every process). */
+  readonly rateLimitStore: FastifyRateLimitStoreCtor;
 }

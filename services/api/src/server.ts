@@ -8,6 +8,8 @@ import { buildApp, type AppOptions } from './app';
 import { persistentSecret } from './auth/persistent-secret';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
+import { openUploadSlots } from './files/upload-slots';
+import { openRateLimitStore } from './http/rate-limit-store';
 import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
 import { createIdAllocator } from './ids';
@@ -40,13 +42,16 @@ export async function startServices(config: Config, options: StartOptions = {}):
   await advanceIdSequences(database, catalogue);
   const secret = config.secret ?? persistentSecret(config.dataDir);
   const sessions = await openPortalSessions(database, secret);
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions };
+  const uploadSlots = await openUploadSlots(database, config.maxConcurrentUploadsPerUser);
+  const rateLimitStore = await openRateLimitStore(database);
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions, uploadSlots, rateLimitStore };
   const app = await buildApp(deps, options);
   return {
     deps,
     app,
     async close() {
       await app.close();
+      uploadSlots.close();
       await projector.stop();
       await store.close();
       if (!options.database) await database.close();

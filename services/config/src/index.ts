@@ -37,6 +37,11 @@ export interface Config {
    * rate limits), every hop (true), the nearest N hops, or these addresses/CIDR ranges.
    */
   readonly trustProxy: boolean | number | readonly string[];
+  /**
+   * Read-your-writes across processes (READ_YOUR_WRITES): `header` (default) waits only for a
+   * request's `X-Pz-Position`; `head` also makes every GET without it wait for the log head.
+   */
+  readonly readYourWrites: 'header' | 'head';
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -69,6 +74,12 @@ function trustProxyFrom(env: Env): boolean | number | readonly string[] {
   return addresses;
 }
 
+function readYourWritesFrom(env: Env): 'header' | 'head' {
+  const raw = nonEmpty(env.READ_YOUR_WRITES) ?? 'header';
+  if (raw !== 'header' && raw !== 'head') throw new Error(`configuration: READ_YOUR_WRITES must be header or head, got "${raw}"`);
+  return raw;
+}
+
 const nonEmpty = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
 
 export function loadConfig(env: Env = process.env): Config {
@@ -93,5 +104,6 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
     trustProxy: trustProxyFrom(env),
+    readYourWrites: readYourWritesFrom(env),
   };
 }

@@ -20,8 +20,28 @@ export interface Database {
    * every writer lives in this process and wakes readers directly). Returns an unsubscribe.
    */
   listen(channel: string, onNotify: () => void): Promise<() => Promise<void>>;
+  /**
+   * Takes the lease `name` if no other process holds it (real server: a session advisory lock
+   * held on a connection of its own, so it ends when the holder's connection ends; PGlite: one
+   * process owns the folder, so it is always granted). Null when another holder has it.
+   */
+  tryLease(name: string): Promise<Lease | null>;
   close(): Promise<void>;
 }
+
+/** Leadership held until released or until its connection is lost. */
+export interface Lease {
+  /** Resolves when the lease is lost without being released (connection cut, server gone). */
+  readonly lost: Promise<void>;
+  release(): Promise<void>;
+}
+
+/** The lease of a database only one process can open (PGlite): always granted, never lost. */
+export const soleLease = async (): Promise<Lease> => ({ lost: new Promise<void>(() => {}), release: async () => {} });
+
+/** How often a lease holder checks that its connection still answers, and how long it waits for the answer. */
+const LEASE_HEARTBEAT_MS = 2000;
+const LEASE_HEARTBEAT_TIMEOUT_MS = 5000;
 
 export interface DatabaseOptions {
   /** A PostgreSQL connection string; absent selects PGlite. */
@@ -53,6 +73,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     kysely,
     schema: options.schema ?? 'public',
     listen: async () => async () => {},
+    tryLease: soleLease,
     async close() {
       await kysely.destroy();
       release();
@@ -74,6 +95,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const pool = new pg.Pool({ connectionString: url, max: options.poolSize ?? 10, ...searchPath });
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();
+  const leases = new Set<pg.Client>();
   return {
     kind: 'postgres',
     kysely,
@@ -92,13 +114,59 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
         if (listeners.delete(client)) await client.end().catch(() => {});
       };
     },
+    async tryLease(name) {
+      const schema = options.schema ?? 'public';
+      // application_name names the holder in pg_stat_activity (operators, and the tests that cut it).
+      const client = new pg.Client({ connectionString: url, keepAlive: true, query_timeout: LEASE_HEARTBEAT_TIMEOUT_MS, application_name: leaseApplicationName(schema, name) });
+      client.on('error', () => {});
+      await client.connect();
+      // The two-key form: its keys never meet the one-key locks `migrate` takes.
+      const held = await client
+        .query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS held', ['pz-lease', `${schema}.${name}`])
+        .then((r) => r.rows[0]?.held === true, () => false);
+      if (!held) {
+        await client.end().catch(() => {});
+        return null;
+      }
+      let released = false;
+      let markLost = () => {};
+      const lost = new Promise<void>((resolve) => (markLost = resolve));
+      const gone = (): void => {
+        if (released) return;
+        released = true;
+        clearInterval(heartbeat);
+        leases.delete(client);
+        void client.end().catch(() => {});
+        markLost();
+      };
+      // A silently vanished server or network is found by the next unanswered heartbeat.
+      const heartbeat = setInterval(() => void client.query('SELECT 1').catch(gone), LEASE_HEARTBEAT_MS);
+      heartbeat.unref();
+      client.on('error', gone);
+      client.on('end', gone);
+      leases.add(client);
+      return {
+        lost,
+        async release() {
+          if (released) return;
+          released = true;
+          clearInterval(heartbeat);
+          leases.delete(client);
+          await client.end().catch(() => {});
+        },
+      };
+    },
     async close() {
-      await Promise.all([...listeners].map((c) => c.end().catch(() => {})));
+      await Promise.all([...listeners, ...leases].map((c) => c.end().catch(() => {})));
       listeners.clear();
+      leases.clear();
       await kysely.destroy();
     },
   };
 }
+
+/** The `application_name` of the connection holding lease `name` of `schema`. */
+export const leaseApplicationName = (schema: string, name: string): string => `pz-lease ${schema}.${name}`.slice(0, 63);
 
 export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]*$/.test(name)) throw new Error(`unsafe SQL identifier: ${name}`);

@@ -4,6 +4,7 @@ import type { Caller } from '@pz/domain';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../deps';
 import { sendProblem } from '../http/problem';
+import { noteWritten } from '../http/read-your-writes';
 import { ANONYMOUS, type RequestCaller } from './caller';
 import { equalInConstantTime, sha256Hex } from './secrets';
 import type { TokenCallers } from './token-callers';
@@ -87,5 +88,6 @@ export function commandContext(request: FastifyRequest, caller: AuthenticatedCal
     correlationId: typeof request.headers['x-correlation-id'] === 'string' ? request.headers['x-correlation-id'].slice(0, 100) : request.id,
     causationId: request.id,
     ...(revision !== undefined ? { expectedRevision: BigInt(revision) } : {}),
+    written: (position) => noteWritten(request, position),
   };
 }

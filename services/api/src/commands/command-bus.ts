@@ -78,6 +78,7 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
         }));
         const appended = await store.append(streamName, newEvents, revision < 0n ? 'no_stream' : revision);
         if (appended.ok) {
+          context.written?.(appended.value.position);
           await options.waitForProjection(appended.value.position);
           return ok({ events, position: appended.value.position, revision: appended.value.nextRevision });
         }

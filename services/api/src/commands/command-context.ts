@@ -1,4 +1,4 @@
-import type { Actor, Client } from '@pz/contracts';
+import type { Actor, Client, LogPosition } from '@pz/contracts';
 
 /** Who sent a command, through what, and under which correlation: becomes every event's metadata. */
 export interface CommandContext {
@@ -13,6 +13,8 @@ export interface CommandContext {
   readonly causationId: string;
   /** Optimistic concurrency from the client (If-Match): the stream revision it last saw. */
   readonly expectedRevision?: bigint;
+  /** Told the log position of the events the command wrote (the response names it: read-your-writes through any process). */
+  readonly written?: (position: LogPosition) => void;
 }
 
 export const systemContext = (commandId: string): CommandContext => ({

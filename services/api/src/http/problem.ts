@@ -2,7 +2,7 @@ import type { FastifyReply } from 'fastify';
 import type { DomainError, DomainErrorCode } from '@pz/domain';
 
 /** HTTP-level failure codes, beside the domain's. */
-export type HttpErrorCode = DomainErrorCode | 'UNAUTHENTICATED' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'CSRF_FAILED' | 'NOT_READY' | 'RANGE_NOT_SATISFIABLE' | 'TOO_MANY_UPLOADS';
+export type HttpErrorCode = DomainErrorCode | 'UNAUTHENTICATED' | 'METHOD_NOT_ALLOWED' | 'PAYLOAD_TOO_LARGE' | 'UNSUPPORTED_MEDIA_TYPE' | 'RATE_LIMITED' | 'CSRF_FAILED' | 'NOT_READY' | 'RANGE_NOT_SATISFIABLE' | 'TOO_MANY_UPLOADS' | 'CATCHING_UP';
 
 const STATUS: Record<HttpErrorCode, number> = {
   NOT_FOUND: 404,
@@ -21,6 +21,7 @@ const STATUS: Record<HttpErrorCode, number> = {
   NOT_READY: 202,
   RANGE_NOT_SATISFIABLE: 416,
   TOO_MANY_UPLOADS: 429,
+  CATCHING_UP: 503,
 };
 
 export interface Problem {

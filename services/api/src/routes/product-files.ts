@@ -13,7 +13,6 @@ import { canSeeFile, fileRowsQuery, findFileRow, type FileRow } from '../files/f
 import { chooseMediaType, parseDeclaredType, servingPolicy } from '../files/media-type';
 import { receiveUpload, tooLarge, type Admission, type UploadFields } from '../files/receive-upload';
 import { storedBytesLimit } from '../files/storage-rule';
-import { UploadSlots } from '../files/upload-slots';
 import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { ListSchema, PaginationQuery, isProblem, readPage } from '../http/pagination';
@@ -114,7 +113,7 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
   const { config } = deps;
-  const uploadSlots = new UploadSlots(config.maxConcurrentUploadsPerUser);
+  const { uploadSlots } = deps;
 
   /**
    * The file an earlier request with the same command id (Idempotency-Key) attached. Its retry
@@ -181,18 +180,18 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
       reply.header('Connection', 'close');
       return sendProblem(reply, tooLarge(config.maxUploadBytes));
     }
-    const slot = uploadSlots.acquire(caller.userId);
+    const slot = await uploadSlots.acquire(caller.userId);
     if (isProblem(slot)) {
       // The body is left unread: closing the connection stops the client sending it.
       reply.header('Connection', 'close').header('Retry-After', '1');
       return sendProblem(reply, slot);
     }
     // A client that goes away may leave the body's stream waiting forever: its slot is freed anyway.
-    reply.raw.once('close', slot.release);
+    reply.raw.once('close', () => void slot.release());
     try {
       return await storeUpload(request, reply, caller);
     } finally {
-      slot.release();
+      await slot.release();
     }
   });
 
