@@ -1,4 +1,4 @@
-import type { ReadContext, ReadMeter } from './types';
+import type { ExtractedArchiveMember, ReadContext, ReadMeter, RowIndex } from './types';
 
 /** Archive members may not expand beyond this unless the caller sets its own cap. */
 export const DEFAULT_MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
@@ -15,6 +15,12 @@ export interface TableReadOptions {
   readonly decodeTimeoutMs?: number;
   /** The count a full read of this very file found (see `ReadContext.knownRowCount`). */
   readonly knownRowCount?: number;
+  /** The row index registry kept for this very file (see `TableInspection.rowIndex`). */
+  readonly rowIndex?: RowIndex;
+  /** Progress of the counting scan of a text table: bytes scanned of the total. */
+  readonly onProgress?: (bytesScanned: number, totalBytes: number) => void;
+  /** Sees an archive's extracted member before it is removed (see `ReadContext.onArchiveMember`). */
+  readonly onArchiveMember?: (member: ExtractedArchiveMember) => Promise<void>;
 }
 
 /** The readers' context for these options, with the defaults filled in. */
@@ -25,5 +31,8 @@ export function readContextOf(options: TableReadOptions): ReadContext {
     maxExtractedBytes: options.maxExtractedBytes ?? DEFAULT_MAX_EXTRACTED_BYTES,
     ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
     ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
+    ...(options.rowIndex === undefined ? {} : { rowIndex: options.rowIndex }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onArchiveMember === undefined ? {} : { onArchiveMember: options.onArchiveMember }),
   };
 }
