@@ -6,7 +6,7 @@ import type { TableInspection } from './types';
 
 export const DEFAULT_PREVIEW_ROWS = 100;
 
-export interface InspectTableOptions extends Omit<TableReadOptions, 'knownRowCount'> {
+export interface InspectTableOptions extends Omit<TableReadOptions, 'knownRowCount' | 'rowIndex'> {
   readonly previewRows?: number;
 }
 
@@ -19,12 +19,13 @@ export async function inspectTable(filePath: string, options: InspectTableOption
     { ...readContextOf(options), checkEveryPage: true },
   );
   if (!slice.ok) return slice;
-  const { format, columns, nRows, rows, details, rowsUnavailable } = slice.value;
+  const { format, columns, nRows, rows, details, rowsUnavailable, rowIndex } = slice.value;
   return ok({
     format,
     columns,
     nRows,
     previewRows: rows,
     details: rowsUnavailable ? { ...details, preview_unavailable: rowsUnavailable.message } : details,
+    ...(rowIndex === undefined ? {} : { rowIndex }),
   });
 }

@@ -1,4 +1,4 @@
-import type { ReadContext, ReadMeter } from './types';
+import type { ExtractedArchiveMember, ReadContext, ReadMeter, RowIndex } from './types';
 
 /** Archive members may not expand beyond this unless the caller sets its own cap. */
 export const DEFAULT_MAX_EXTRACTED_BYTES = 4 * 1024 ** 3;
@@ -17,6 +17,12 @@ export interface TableReadOptions {
   readonly knownRowCount?: number;
   /** Who asks (a user id): one user may run only a few decodes at once (TABLE_TOO_MANY_READS past that). */
   readonly requester?: string;
+  /** The row index registry kept for this very file (see `TableInspection.rowIndex`). */
+  readonly rowIndex?: RowIndex;
+  /** Progress of the counting scan of a text table: bytes scanned of the total. */
+  readonly onProgress?: (bytesScanned: number, totalBytes: number) => void;
+  /** Sees an archive's extracted member before it is removed (see `ReadContext.onArchiveMember`). */
+  readonly onArchiveMember?: (member: ExtractedArchiveMember) => Promise<void>;
 }
 
 /** The readers' context for these options, with the defaults filled in. */
@@ -28,5 +34,8 @@ export function readContextOf(options: TableReadOptions): ReadContext {
     ...(options.decodeTimeoutMs === undefined ? {} : { decodeTimeoutMs: options.decodeTimeoutMs }),
     ...(options.knownRowCount === undefined ? {} : { knownRowCount: options.knownRowCount }),
     ...(options.requester === undefined ? {} : { requester: options.requester }),
+    ...(options.rowIndex === undefined ? {} : { rowIndex: options.rowIndex }),
+    ...(options.onProgress === undefined ? {} : { onProgress: options.onProgress }),
+    ...(options.onArchiveMember === undefined ? {} : { onArchiveMember: options.onArchiveMember }),
   };
 }

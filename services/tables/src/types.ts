@@ -22,12 +22,24 @@ export interface TableColumn {
   readonly type: string;
 }
 
+/**
+ * Byte offsets of every `every`-th data row of a text table (`offsets[k]` is where row
+ * `k * every` starts), found by the counting scan, so a deep page seeks instead of parsing
+ * everything before it.
+ */
+export interface RowIndex {
+  readonly every: number;
+  readonly offsets: readonly number[];
+}
+
 export interface TableInspection {
   readonly format: TableFormat;
   readonly columns: TableColumn[];
   readonly nRows: number;
   readonly previewRows: TableRow[];
   readonly details: TableDetails;
+  /** Text tables: where deep pages start (keep it and pass it back to `readTableRows`). */
+  readonly rowIndex?: RowIndex;
 }
 
 export interface TableRows {
@@ -72,6 +84,24 @@ export interface ReadContext {
    * header). Registry asks it once (`inspectTable`), so later pages need not.
    */
   readonly checkEveryPage?: boolean;
+  /** The row index registry's scan found for this very file (text tables). */
+  readonly rowIndex?: RowIndex;
+  /** Told the bytes scanned so far while a text table is counted (about every 16 MB). */
+  readonly onProgress?: (bytesScanned: number, totalBytes: number) => void;
+  /**
+   * Called with the extracted member of an archive while it still exists (registry keeps it, so
+   * previews read it directly instead of extracting the archive again).
+   */
+  readonly onArchiveMember?: (member: ExtractedArchiveMember) => Promise<void>;
+}
+
+export interface ExtractedArchiveMember {
+  /** The member's path inside the archive. */
+  readonly memberName: string;
+  /** Where it was extracted to; removed after the callback returns. */
+  readonly filePath: string;
+  /** zip, tar, tar.gz or gzip. */
+  readonly archiveFormat: string;
 }
 
 /** One reader's answer: the table's shape plus the rows of the requested window. */
@@ -86,4 +116,6 @@ export interface TableSlice {
    * decompressor here): an inspection still succeeds, a request for rows fails with it.
    */
   readonly rowsUnavailable?: CodedError<TableErrorCode>;
+  /** Text tables, when the counting scan ran. */
+  readonly rowIndex?: RowIndex;
 }

@@ -4,7 +4,9 @@ import type { CatalogueTables } from '@pz/projections';
 import { readTableRows, type TableRow } from '@pz/tables';
 import type { Page } from '../http/pagination';
 import type { RegistryProblem } from './errors';
+import { EXTRACTED_NAME, EXTRACTED_SHA256, loadRowIndex } from './derived-blobs';
 import { findRegistry, mainFilePath, type MainFileRow } from './main-file';
+import { Semaphore } from './semaphore';
 import { NOT_A_TABLE_FORMAT, NOT_STORED_FORMAT } from './registry-outcome';
 
 export interface DataPage {
@@ -12,6 +14,25 @@ export interface DataPage {
   readonly columns: string[];
   readonly results: TableRow[];
 }
+
+/**
+ * Where a preview reads: the table registry extracted from an archive main file when it kept one
+ * (no extraction per request), else the main file itself.
+ */
+function previewSource(blobs: BlobStore, file: MainFileRow, details: Record<string, unknown>): { path: string; fileName: string } | RegistryProblem {
+  const extracted = details[EXTRACTED_SHA256];
+  const extractedName = details[EXTRACTED_NAME];
+  if (typeof extracted === 'string' && typeof extractedName === 'string') {
+    const located = blobs.pathOf(extracted);
+    if (located.ok) return { path: located.value, fileName: extractedName };
+  }
+  const located = mainFilePath(blobs, file);
+  return 'code' in located ? located : { path: located.path, fileName: file.name };
+}
+
+/** Previews running at once in this process; more wait their turn (a page is milliseconds, a hostile one is not). */
+const MAX_CONCURRENT_PREVIEWS = 4;
+const previewSlots = new Semaphore(MAX_CONCURRENT_PREVIEWS);
 
 /**
  * One page of the main file's rows. Only a file registry accepted as a table is read: before
@@ -36,18 +57,24 @@ export async function readDataPage(
     const why = registry.format === NOT_STORED_FORMAT ? 'only its metadata is kept on this server' : 'it is not a table';
     return { code: 'NOT_A_TABLE', message: `Table preview not available for the main file "${file.name}": ${why}.` };
   }
-  const located = mainFilePath(blobs, file);
-  if ('code' in located) return located;
-  // Registry counted this very file's rows: a CSV page then need not read to the end to count them.
-  const knownRowCount = registry.file_id === file.id && registry.n_rows !== null ? Number(registry.n_rows) : undefined;
-  const read = await readTableRows(located.path, {
-    fileName: file.name,
-    offset: page.offset,
-    limit: page.limit,
-    decodeTimeoutMs,
-    ...(requester === undefined ? {} : { requester }),
-    ...(knownRowCount === undefined ? {} : { knownRowCount }),
-  });
+  const sameFile = registry.file_id === file.id;
+  const source = previewSource(blobs, file, sameFile ? registry.details : {});
+  if ('code' in source) return source;
+  // Registry counted this very file's rows: a CSV page then need not read to the end to count them,
+  // and the row index it kept lets a deep page seek.
+  const knownRowCount = sameFile && registry.n_rows !== null ? Number(registry.n_rows) : undefined;
+  const rowIndex = knownRowCount === undefined ? undefined : await loadRowIndex(blobs, registry.details);
+  const read = await previewSlots.run(() =>
+    readTableRows(source.path, {
+      fileName: source.fileName,
+      offset: page.offset,
+      limit: page.limit,
+      decodeTimeoutMs,
+      ...(requester === undefined ? {} : { requester }),
+      ...(knownRowCount === undefined ? {} : { knownRowCount }),
+      ...(rowIndex === undefined ? {} : { rowIndex }),
+    }),
+  );
   if (!read.ok) {
     if (read.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: read.error.message };
     return { code: read.error.code, message: read.error.message };

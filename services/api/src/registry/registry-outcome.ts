@@ -1,6 +1,7 @@
 import { PRODUCT_TYPES } from '@pz/contracts';
 import type { BlobStore } from '@pz/blobs';
 import { inspectTable, type TableError, type TableErrorCode, type TableInspection } from '@pz/tables';
+import { archiveMemberKeeper, keepRowIndex, type DerivedDetails } from './derived-blobs';
 import type { RegistryProblem } from './errors';
 import { mainFilePath, type MainFileRow } from './main-file';
 
@@ -36,10 +37,29 @@ function repeatedColumnName(table: TableInspection): string | null {
   return null;
 }
 
-async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number, requester?: string): Promise<{ table: TableInspection } | { notTable: TableError } | RegistryProblem> {
+/** How a registry run may be watched: progress of the counting scan, in bytes of the main file (or of an archive's member). */
+export interface RegistryRunOptions {
+  readonly onProgress?: (bytesScanned: number, totalBytes: number) => void;
+  /** Who asks (a user id): bounds the decodes one user may run at once. */
+  readonly requester?: string;
+}
+
+async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number, options: RegistryRunOptions): Promise<{ table: TableInspection; derived: DerivedDetails } | { notTable: TableError } | RegistryProblem> {
   const located = mainFilePath(blobs, file);
   if ('code' in located) return located;
-  const inspected = await inspectTable(located.path, { fileName: file.name, decodeTimeoutMs, ...(requester === undefined ? {} : { requester }) });
+  const member = archiveMemberKeeper(blobs);
+  let inspected: Awaited<ReturnType<typeof inspectTable>>;
+  try {
+    inspected = await inspectTable(located.path, {
+      fileName: file.name,
+      decodeTimeoutMs,
+      onArchiveMember: member.keep,
+      ...(options.requester === undefined ? {} : { requester: options.requester }),
+      ...(options.onProgress ? { onProgress: options.onProgress } : {}),
+    });
+  } catch (cause) {
+    return { code: 'STORAGE_UNAVAILABLE', message: cause instanceof Error ? cause.message : String(cause) };
+  }
   if (!inspected.ok) {
     // A file we stored but cannot open is our fault, not the uploader's: never mark the product for it.
     if (inspected.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: inspected.error.message };
@@ -49,7 +69,15 @@ async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutM
   }
   const repeated = repeatedColumnName(inspected.value);
   if (repeated !== null) return { notTable: { code: 'TABLE_FORMAT_UNSUPPORTED', message: `The column name "${repeated}" appears more than once; column names must be unique.` } };
-  return { table: inspected.value };
+  let derived: DerivedDetails = { ...member.kept };
+  if (inspected.value.rowIndex) {
+    try {
+      derived = { ...derived, ...(await keepRowIndex(blobs, inspected.value.rowIndex)) };
+    } catch (cause) {
+      return { code: 'STORAGE_UNAVAILABLE', message: cause instanceof Error ? cause.message : String(cause) };
+    }
+  }
+  return { table: inspected.value, derived };
 }
 
 /**
@@ -58,14 +86,15 @@ async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutM
  * any file, registered without columns when it is not a table. A storage fault is returned as a
  * problem and recorded nowhere.
  */
-export async function decideRegistry(blobs: BlobStore, productTypeName: string, file: MainFileRow, decodeTimeoutMs: number, requester?: string): Promise<RegistryOutcome | RegistryProblem> {
+export async function decideRegistry(blobs: BlobStore, productTypeName: string, file: MainFileRow, decodeTimeoutMs: number, options: RegistryRunOptions = {}): Promise<RegistryOutcome | RegistryProblem> {
   if (!file.stored) {
     return { kind: 'registered', contents: { fileId: file.id, format: NOT_STORED_FORMAT, nRows: null, columns: [], details: { stored: false } } };
   }
-  const read = await readMainTable(blobs, file, decodeTimeoutMs, requester);
+  const read = await readMainTable(blobs, file, decodeTimeoutMs, options);
   if ('table' in read) {
     const { format, nRows, columns, details } = read.table;
-    return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: columns.map((c) => ({ name: c.name, type: c.type })), details } };
+    // The kept derivatives (archive member, row index) are named beside the format's details.
+    return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: columns.map((c) => ({ name: c.name, type: c.type })), details: { ...details, ...read.derived } } };
   }
   if ('code' in read) return read;
   if (isTabularType(productTypeName)) {

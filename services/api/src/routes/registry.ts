@@ -59,7 +59,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
       const file = await findMainFile(db, row.id);
       if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
 
-      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs, `user:${caller.userId}`);
+      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs, { requester: `user:${caller.userId}` });
       if (!('kind' in outcome)) {
         request.log.error({ productId: row.id, fileId: file.id, code: outcome.code }, outcome.message);
         return sendRegistryProblem(reply, outcome);

@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -34,6 +34,19 @@ describe('tables inside archives', () => {
     expect(tar.ok && tar.value.details).toMatchObject({ archive_member: './release/catalog.fits', archive_format: 'tar.gz', hdu_name: 'CATALOG' });
     const gzip = await inspect('catalog.csv.gz');
     expect(gzip.ok && gzip.value.details).toMatchObject({ archive_member: 'catalog.csv', archive_format: 'gzip' });
+  });
+
+  it('hands the extracted member to the caller before removing it, once the member reads as a table', async () => {
+    const seen: { memberName: string; archiveFormat: string; bytes: number }[] = [];
+    const result = await inspectTable(fixture('catalog.csv.gz'), {
+      fileName: 'catalog.csv.gz',
+      onArchiveMember: async (member) => {
+        seen.push({ memberName: member.memberName, archiveFormat: member.archiveFormat, bytes: (await readFile(member.filePath)).length });
+      },
+    });
+    expect(result.ok).toBe(true);
+    expect(seen).toEqual([{ memberName: 'catalog.csv', archiveFormat: 'gzip', bytes: expect.any(Number) }]);
+    expect(seen[0]?.bytes).toBeGreaterThan(100);
   });
 
   it('refuses archives with several tables or none', async () => {

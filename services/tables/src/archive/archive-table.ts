@@ -69,6 +69,8 @@ export async function readArchiveTable(
     if (!slice.ok) {
       return err({ ...slice.error, message: `Archive member ${memberName}: ${slice.error.message}` });
     }
+    // Registry keeps the member, so previews read it without extracting the archive again.
+    await context.onArchiveMember?.({ memberName, filePath: memberPath, archiveFormat: extraction.label });
     return ok({ ...slice.value, details: { ...slice.value.details, archive_member: memberName, archive_format: extraction.label } });
   } finally {
     await rm(directory, { recursive: true, force: true });

@@ -15,8 +15,8 @@ export const MAX_RECORD_BYTES = 1 << 20;
 
 export class RecordTooLargeError extends Error {}
 
-function meteredStream(filePath: string, meter: ReadMeter | undefined): Readable {
-  const stream = createReadStream(filePath, { highWaterMark: 1 << 20 });
+function meteredStream(filePath: string, meter: ReadMeter | undefined, start: number): Readable {
+  const stream = createReadStream(filePath, { highWaterMark: 1 << 20, start });
   if (meter) {
     stream.on('data', (chunk: Buffer | string) => {
       meter.bytesRead += chunk.length;
@@ -31,8 +31,8 @@ interface ParsedWithInfo {
   readonly info: { readonly lines: number };
 }
 
-async function* delimitedRecords(filePath: string, dialect: CsvDialect, meter?: ReadMeter): AsyncGenerator<CsvRecord> {
-  const source = meteredStream(filePath, meter);
+async function* delimitedRecords(filePath: string, dialect: CsvDialect, meter: ReadMeter | undefined, start: number): AsyncGenerator<CsvRecord> {
+  const source = meteredStream(filePath, meter, start);
   const parser = source.pipe(
     parse({
       delimiter: dialect.delimiter,
@@ -58,8 +58,8 @@ async function* delimitedRecords(filePath: string, dialect: CsvDialect, meter?: 
 }
 
 /** Runs of whitespace cannot be a csv-parse delimiter, so these lines are split here. */
-async function* whitespaceRecords(filePath: string, dialect: CsvDialect, meter?: ReadMeter): AsyncGenerator<CsvRecord> {
-  const source = meteredStream(filePath, meter);
+async function* whitespaceRecords(filePath: string, dialect: CsvDialect, meter: ReadMeter | undefined, start: number): AsyncGenerator<CsvRecord> {
+  const source = meteredStream(filePath, meter, start);
   const decoder = new TextDecoder('utf-8');
   let carry = '';
   let line = 0;
@@ -89,6 +89,9 @@ async function* whitespaceRecords(filePath: string, dialect: CsvDialect, meter?:
   }
 }
 
-/** Streams the records of a text table; memory stays flat whatever the file size. */
-export const readCsvRecords = (filePath: string, dialect: CsvDialect, meter?: ReadMeter): AsyncGenerator<CsvRecord> =>
-  dialect.delimiter === 'whitespace' ? whitespaceRecords(filePath, dialect, meter) : delimitedRecords(filePath, dialect, meter);
+/**
+ * Streams the records of a text table; memory stays flat whatever the file size. `start` is the
+ * byte offset of a record (from the row index) to begin at; line numbers then count from there.
+ */
+export const readCsvRecords = (filePath: string, dialect: CsvDialect, meter?: ReadMeter, start = 0): AsyncGenerator<CsvRecord> =>
+  dialect.delimiter === 'whitespace' ? whitespaceRecords(filePath, dialect, meter, start) : delimitedRecords(filePath, dialect, meter, start);

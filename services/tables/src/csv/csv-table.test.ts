@@ -112,6 +112,20 @@ describe('readCsvTable', () => {
       expect(meter.bytesRead).toBeLessThan(statSync(file).size / 2);
     });
 
+    it('seeks a deep window with the row index the counting scan kept', async () => {
+      const good = path.join(dir, 'good.csv');
+      writeFileSync(good, `id,z\n${Array.from({ length: 600_000 }, (_, i) => `${i},0.${i}`).join('\n')}\n`);
+      const counted = await readCsvTable(good, { offset: 0, limit: 1 }, readContext('good.csv'));
+      const rowIndex = counted.ok ? counted.value.rowIndex : undefined;
+      expect(counted.ok && counted.value.nRows).toBe(600_000);
+      expect(rowIndex?.offsets.length).toBeGreaterThan(100);
+      const meter = { bytesRead: 0, reads: 0 };
+      const deep = await readCsvTable(good, { offset: 599_998, limit: 5 }, { ...readContext('good.csv'), meter, knownRowCount: 600_000, rowIndex });
+      expect(deep.ok && deep.value.rows).toEqual([{ id: 599_998, z: 0.599998 }, { id: 599_999, z: 0.599999 }]);
+      // The type sample from the top, then one indexed stretch: a few MB at most, not the file.
+      expect(meter.bytesRead).toBeLessThan(statSync(good).size / 2);
+    });
+
     it('reads to the end, and finds the bad line, without it', async () => {
       const { result } = await readLong(1200);
       expect(result.ok || result.error.message).toMatch(/has 3 fields where the table has 2 columns/);

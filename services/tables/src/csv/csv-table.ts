@@ -1,10 +1,12 @@
 import { ok, type Result } from '@pz/contracts';
 import { fileUnavailable, tableFailure, type TableError } from '../errors';
 import { withFileRangeReader } from '../file-range-reader';
-import type { ReadContext, RowWindow, TableRow, TableSlice } from '../types';
+import type { ReadContext, ReadMeter, RowIndex, RowWindow, TableRow, TableSlice } from '../types';
 import { looksBinary, sniffCsvDialect, type CsvDialect } from './csv-dialect';
 import { readCsvRecords, RecordTooLargeError } from './csv-records';
 import { convertCsvValue, inferColumnTypes } from './csv-values';
+import { ROW_INDEX_EVERY, type ScanOutcome } from './record-scan.mjs';
+import { scanRecordsInWorker } from './scan-records-in-worker';
 
 /** Enough lines to sniff a dialect; a longer first line is not a table row. */
 const SNIFF_BYTES = 1 << 20;
@@ -30,12 +32,14 @@ function uniqueNames(raw: readonly string[]): string[] {
   });
 }
 
-type SniffOutcome = { readonly dialect: CsvDialect } | { readonly failure: Result<never, TableError> };
+type SniffOutcome =
+  | { readonly dialect: CsvDialect; readonly size: number; readonly loneCarriageReturns: boolean }
+  | { readonly failure: Result<never, TableError> };
 
 async function sniff(filePath: string, context: ReadContext): Promise<SniffOutcome> {
   const sample = await withFileRangeReader(filePath, context.meter, async (reader) => {
     if (reader.size === 0) return null;
-    return { bytes: await reader.read(0, SNIFF_BYTES), complete: reader.size <= SNIFF_BYTES };
+    return { bytes: await reader.read(0, SNIFF_BYTES), complete: reader.size <= SNIFF_BYTES, size: reader.size };
   });
   if (!sample) return { failure: tableFailure('TABLE_EMPTY', 'The file is empty (0 bytes).') };
   if (looksBinary(sample.bytes)) {
@@ -60,7 +64,8 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
   }
   const dialect = sniffCsvDialect(text);
   if (!dialect) return { failure: tableFailure('TABLE_EMPTY', 'The file holds no records, only blank or comment lines.') };
-  return { dialect };
+  // Old Mac line ends (a lone CR) are left to the full parser, which detects them.
+  return { dialect, size: sample.size, loneCarriageReturns: /\r(?!\n)/.test(text) };
 }
 
 /** The 1-based line of the first byte sequence that is not UTF-8, or null; a sequence cut by the sample's end is not counted. */
@@ -82,41 +87,133 @@ function csvFailure(cause: unknown): Result<never, TableError> {
   return fileUnavailable(cause);
 }
 
+/** The scan's failures in the words the full parser's checks used. */
+function scanFailure(outcome: Extract<ScanOutcome, { ok: false }>): Result<never, TableError> {
+  switch (outcome.kind) {
+    case 'ragged':
+      return raggedLine(outcome.line ?? 0, outcome.fields ?? 0, outcome.width ?? 0);
+    case 'utf8':
+      return tableFailure('TABLE_UNREADABLE', `The text is not valid UTF-8 (line ${outcome.line ?? 0} holds bytes that are not); save the table as UTF-8.`);
+    case 'quote':
+      return tableFailure('TABLE_UNREADABLE', `The CSV could not be parsed: ${outcome.message}.`);
+    case 'too-large':
+      return tableFailure('TABLE_UNREADABLE', `The text table could not be read: ${outcome.message}.`);
+  }
+}
+
+const raggedLine = (line: number, fields: number, width: number): Result<never, TableError> =>
+  tableFailure(
+    'TABLE_UNREADABLE',
+    `Line ${line} has ${fields} field${fields === 1 ? '' : 's'} where the table has ${width} column${width === 1 ? '' : 's'}; every row must have the same number of fields.`,
+  );
+
+/** A record's fields against the header's width: a trailing delimiter's empty field is dropped; null when ragged. */
+function fitted(rawFields: string[], width: number): string[] | null {
+  // A trailing delimiter ("1,2,3,") adds an empty last field that no header names.
+  const fields = rawFields.length === width + 1 && rawFields.at(-1)?.trim() === '' ? rawFields.slice(0, -1) : rawFields;
+  return fields.length === width ? fields : null;
+}
+
+interface Counted {
+  readonly nRows: number;
+  readonly rowIndex: RowIndex;
+}
+
 /**
- * Reads a CSV/TXT table in one streaming pass: it counts every row (the file is never held in
- * memory), keeps the leading rows for type inference and the rows of the requested window. With
- * `context.knownRowCount` it stops once it has both, and reports that count.
+ * Counts the rows with the byte scanner in a worker thread: record boundaries and fields per
+ * record, no values. Null when the dialect is one only the full parser handles (lone CR line ends).
+ */
+async function countRows(filePath: string, dialect: CsvDialect, sniffed: { size: number; loneCarriageReturns: boolean }, context: ReadContext): Promise<Result<Counted, TableError> | null> {
+  if (sniffed.loneCarriageReturns) return null;
+  const headerRecords = dialect.hasHeader ? 1 : 0;
+  const outcome = await scanRecordsInWorker(
+    { filePath, dialect: { delimiter: dialect.delimiter, hasComments: dialect.hasComments }, headerRecords },
+    (bytes) => context.onProgress?.(bytes, sniffed.size),
+  );
+  if (context.meter) {
+    context.meter.bytesRead += outcome.ok ? outcome.bytes : 0;
+    context.meter.reads += 1;
+  }
+  if (!outcome.ok) return scanFailure(outcome);
+  if (outcome.records === 0) return tableFailure('TABLE_EMPTY', 'The file holds no records, only blank or comment lines.');
+  return ok({ nRows: outcome.records - headerRecords, rowIndex: { every: ROW_INDEX_EVERY, offsets: outcome.rowIndex } });
+}
+
+/** Rows of a window far into the file, read from the nearest indexed row before it. */
+async function windowFromIndex(filePath: string, dialect: CsvDialect, index: RowIndex, window: RowWindow, width: number, meter: ReadMeter | undefined): Promise<Result<string[][], TableError>> {
+  const slot = Math.min(Math.floor(window.offset / index.every), index.offsets.length - 1);
+  const start = index.offsets[slot];
+  if (start === undefined) return ok([]);
+  let row = slot * index.every;
+  const rows: string[][] = [];
+  const windowEnd = window.offset + window.limit;
+  for await (const { fields: rawFields, line } of readCsvRecords(filePath, dialect, meter, start)) {
+    if (row >= windowEnd) break;
+    if (row >= window.offset) {
+      const fields = fitted(rawFields, width);
+      if (!fields) return raggedLine(line, rawFields.length, width);
+      rows.push(fields);
+    }
+    row += 1;
+  }
+  return ok(rows);
+}
+
+/**
+ * Reads a CSV/TXT table. Without a known count, the rows are counted by the byte scanner in a
+ * worker thread (record boundaries, not values), which also finds ragged rows and keeps a row
+ * index; the columns' names and types and the window's rows are parsed from the leading rows
+ * only. A window past the type sample seeks with the row index when there is one.
  */
 export async function readCsvTable(filePath: string, window: RowWindow, context: ReadContext): Promise<Result<TableSlice, TableError>> {
   const sniffed = await sniff(filePath, context);
   if ('failure' in sniffed) return sniffed.failure;
   const { dialect } = sniffed;
 
+  let knownRowCount = context.knownRowCount;
+  let rowIndex = context.rowIndex;
+  let counted: Counted | null = null;
+  if (knownRowCount === undefined) {
+    let scan: Result<Counted, TableError> | null;
+    try {
+      scan = await countRows(filePath, dialect, sniffed, context);
+    } catch (cause) {
+      return fileUnavailable(cause);
+    }
+    if (scan && !scan.ok) return scan;
+    if (scan) {
+      counted = scan.value;
+      knownRowCount = counted.nRows;
+      rowIndex = counted.rowIndex;
+    }
+  }
+
   let names: string[] | null = null;
   let nRows = 0;
   const typeSample: string[][] = [];
-  const windowRows: string[][] = [];
+  let windowRows: string[][] = [];
   const windowEnd = window.offset + window.limit;
+  // A window past the type sample is read from the row index, when there is one.
+  const seek = rowIndex !== undefined && rowIndex.offsets.length > 0 && window.offset >= TYPE_SAMPLE_ROWS;
   // With the count known, reading stops once the window and the type sample are in.
-  const stopAfter = context.knownRowCount === undefined ? Number.POSITIVE_INFINITY : Math.max(windowEnd, TYPE_SAMPLE_ROWS);
+  const stopAfter = knownRowCount === undefined ? Number.POSITIVE_INFINITY : seek ? TYPE_SAMPLE_ROWS : Math.max(windowEnd, TYPE_SAMPLE_ROWS);
   try {
     for await (const { fields: rawFields, line } of readCsvRecords(filePath, dialect, context.meter)) {
       if (names === null) {
         names = uniqueNames(dialect.hasHeader ? rawFields : (dialect.commentedHeader ?? rawFields.map((_, i) => String(i))));
         if (dialect.hasHeader) continue;
       }
-      // A trailing delimiter ("1,2,3,") adds an empty last field that no header names.
-      const fields = rawFields.length === names.length + 1 && rawFields.at(-1)?.trim() === '' ? rawFields.slice(0, -1) : rawFields;
-      if (fields.length !== names.length) {
-        return tableFailure(
-          'TABLE_UNREADABLE',
-          `Line ${line} has ${fields.length} field${fields.length === 1 ? '' : 's'} where the table has ${names.length} column${names.length === 1 ? '' : 's'}; every row must have the same number of fields.`,
-        );
-      }
+      const fields = fitted(rawFields, names.length);
+      if (!fields) return raggedLine(line, rawFields.length, names.length);
       if (nRows < TYPE_SAMPLE_ROWS) typeSample.push(fields);
-      if (nRows >= window.offset && nRows < windowEnd) windowRows.push(fields);
+      if (!seek && nRows >= window.offset && nRows < windowEnd) windowRows.push(fields);
       nRows += 1;
       if (nRows >= stopAfter) break;
+    }
+    if (seek && rowIndex && names !== null && nRows >= stopAfter) {
+      const deep = await windowFromIndex(filePath, dialect, rowIndex, window, names.length, context.meter);
+      if (!deep.ok) return deep;
+      windowRows = deep.value;
     }
   } catch (cause) {
     return csvFailure(cause);
@@ -135,12 +232,13 @@ export async function readCsvTable(filePath: string, window: RowWindow, context:
   return ok({
     format: 'csv',
     columns: columnNames.map((name, column) => ({ name, type: types[column] ?? 'string' })),
-    nRows: nRows >= stopAfter ? (context.knownRowCount ?? nRows) : nRows,
+    nRows: nRows >= stopAfter ? (knownRowCount ?? nRows) : nRows,
     rows,
     details: {
       delimiter: DELIMITER_DETAIL[dialect.delimiter],
       has_header: dialect.hasHeader || dialect.commentedHeader !== null,
       ...(dialect.hasComments ? { comment: '#' } : {}),
     },
+    ...(counted ? { rowIndex: counted.rowIndex } : {}),
   });
 }
