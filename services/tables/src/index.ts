@@ -5,3 +5,6 @@ export { MAX_WINDOW_ROWS } from './read-table';
 export { TABLE_ERROR_CODES, type TableError, type TableErrorCode } from './errors';
 export { createReadMeter } from './types';
 export type { JsonValue, ReadMeter, TableColumn, TableDetails, TableFormat, TableInspection, TableRow, TableRows } from './types';
+export { suggestColumnRoles, type ColumnDescription, type ColumnRole, type ColumnRoleSuggestion } from './column-roles/suggest-column-roles';
+export { sampleColumns, type ColumnSample } from './column-roles/column-sample';
+export { suggestTableColumnRoles } from './column-roles/table-column-roles';
