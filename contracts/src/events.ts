@@ -146,6 +146,17 @@ export const ProductContentsRegistered = defineEvent('ProductContentsRegistered'
     order: Type.Integer(),
     ucd: Nullable(Type.String()),
     alias: Nullable(Type.String()),
+    /**
+     * Who gave `ucd`/`alias`: the owner (kept from an earlier registry), or the role suggester.
+     * Absent in events recorded before suggestions existed: then the owner, when either is set.
+     */
+    associatedBy: Type.Optional(Type.Union([Type.Literal('owner'), Type.Literal('suggestion')])),
+    /** How sure the suggester was (0..1), when `associatedBy` is `suggestion`. */
+    confidence: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    /** What the file itself says of the column (FITS TUNITn, VOTable unit/ucd/description...). */
+    unit: Type.Optional(Nullable(Type.String())),
+    fileUcd: Type.Optional(Nullable(Type.String())),
+    description: Type.Optional(Nullable(Type.String())),
   })),
   /** Format details shown by main_file_info (CSV delimiter, header, HDF5 dataset path...). */
   details: Type.Record(Type.String(), Type.Union([Type.String(), Type.Number(), Type.Boolean(), Type.Null()])),

@@ -86,6 +86,14 @@ export const catalogueMigrations: Record<string, Migration> = {
       }
     },
   },
+  // What the file says of each column (unit, its own UCD, description), and whether ucd/alias
+  // were suggested at registry (with the suggester's confidence) or chosen by the owner.
+  '0005_column_metadata': {
+    async up(db) {
+      await sql`ALTER TABLE product_contents ADD COLUMN unit text, ADD COLUMN file_ucd text, ADD COLUMN description text,
+        ADD COLUMN associated_by text, ADD COLUMN confidence double precision`.execute(db);
+    },
+  },
 };
 
 /**

@@ -166,7 +166,13 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
       }
       case 'ProductContentsRegistered': {
         const d = event.data;
-        contents.set(productId, d.columns.map((c) => ({ id: c.id, product_id: productId, column_name: c.name, type: c.type, order: c.order, ucd: c.ucd, alias: c.alias })));
+        contents.set(productId, d.columns.map((c) => ({
+          id: c.id, product_id: productId, column_name: c.name, type: c.type, order: c.order, ucd: c.ucd, alias: c.alias,
+          unit: c.unit ?? null, file_ucd: c.fileUcd ?? null, description: c.description ?? null,
+          // Before suggestions existed, a set ucd or alias could only be the owner's.
+          associated_by: c.associatedBy ?? (c.ucd !== null || c.alias !== null ? 'owner' : null),
+          confidence: c.associatedBy === 'suggestion' ? (c.confidence ?? null) : null,
+        })));
         changedContents.add(productId);
         registry.set(productId, { file_id: d.fileId, format: d.format, n_rows: d.nRows === null ? null : String(d.nRows), details: JSON.stringify(d.details), error_code: null, error_message: null });
         if (product?.status === 9) product.status = 0;
@@ -187,6 +193,8 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
           if (column.column_name !== d.columnName) continue;
           column.ucd = d.ucd;
           column.alias = d.alias;
+          column.associated_by = 'owner';
+          column.confidence = null;
           changedContents.add(productId);
         }
         touch();

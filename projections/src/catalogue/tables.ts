@@ -98,6 +98,13 @@ export type CatalogueTables = {
     order: number;
     ucd: string | null;
     alias: string | null;
+    unit: string | null;
+    file_ucd: string | null;
+    description: string | null;
+    /** 'owner', 'suggestion', or null when nobody associated the column. */
+    associated_by: string | null;
+    /** The suggester's confidence (0..1) while `associated_by` is 'suggestion'. */
+    confidence: number | null;
   };
   product_registry: {
     product_id: number;

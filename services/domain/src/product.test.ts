@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { PzEvent } from '@pz/contracts';
 import { fold } from './aggregate';
-import { productDecider, type ProductCommand } from './product';
+import { productDecider, type ProductCommand, type SuggestedAssociation } from './product';
 
 const owner = { userId: 1, isAdmin: false };
 const other = { userId: 2, isAdmin: false };
@@ -74,7 +74,7 @@ describe('product decider', () => {
   it('keeps the ids and mappings of same-named columns when registry runs again', () => {
     const r = when(ready, { type: 'RegisterProductContents', caller: owner, newColumnIds: [900], contents: { fileId: 50, format: 'csv', nRows: 3, details: {}, columns: [{ name: 'z', type: 'float' }, { name: 'new', type: 'int' }] } });
     expect(r.ok && r.value[0]?.type === 'ProductContentsRegistered' && r.value[0].data.columns).toEqual([
-      { id: 102, name: 'z', type: 'float', order: 0, ucd: null, alias: 'z' },
+      { id: 102, name: 'z', type: 'float', order: 0, ucd: null, alias: 'z', associatedBy: 'owner' },
       { id: 900, name: 'new', type: 'int', order: 1, ucd: null, alias: null },
     ]);
   });
@@ -85,5 +85,54 @@ describe('product decider', () => {
     const deleted = [...ready, { type: 'ProductDeleted', data: { productId: 5 } } as PzEvent];
     expect(when(deleted, { type: 'DeleteProduct', caller: owner })).toEqual({ ok: true, value: [] });
     expect(when(deleted, { type: 'EditProductMetadata', caller: owner, changes: { displayName: 'y' }, releaseExists: true })).toMatchObject({ ok: false, error: { code: 'INVALID_STATE' } });
+  });
+
+  describe('suggested roles', () => {
+    const ra = { ucd: 'pos.eq.ra;meta.main', alias: 'RA', confidence: 0.9 };
+    const register = (events: PzEvent[], columns: { name: string; type: string; suggestion?: SuggestedAssociation }[]) =>
+      when(events, { type: 'RegisterProductContents', caller: owner, newColumnIds: [901, 902, 903], contents: { fileId: 50, format: 'csv', nRows: 3, details: {}, columns } });
+    const columnsOf = (r: ReturnType<typeof register>) => (r.ok && r.value[0]?.type === 'ProductContentsRegistered' ? r.value[0].data.columns : []);
+
+    it('pre-fill ucd and alias with the confidence, and carry what the file says of the column', () => {
+      const r = register([registered(), mainFile], [{ name: 'RA', type: 'float', suggestion: ra, ...{ unit: 'deg', fileUcd: 'pos.eq.ra', description: 'Right ascension' } }]);
+      expect(columnsOf(r)).toEqual([{ id: 901, name: 'RA', type: 'float', order: 0, ucd: 'pos.eq.ra;meta.main', alias: 'RA', associatedBy: 'suggestion', confidence: 0.9, unit: 'deg', fileUcd: 'pos.eq.ra', description: 'Right ascension' }]);
+    });
+
+    it('never overwrite a choice of the owner, a cleared column included, nor take a role the owner gave', () => {
+      // `ra` was mapped by the owner to RA; `mag` was cleared by the owner.
+      const history = [...ready, { type: 'ProductColumnAssociated', data: { productId: 5, columnName: 'mag', ucd: null, alias: null } } as PzEvent];
+      const r = register(history, [
+        { name: 'ra', type: 'float', suggestion: { ucd: 'pos.eq.dec;meta.main', alias: 'Dec', confidence: 0.5 } },
+        { name: 'mag', type: 'float', suggestion: { ucd: 'phot.mag', alias: null, confidence: 0.8 } },
+        { name: 'RA2', type: 'float', suggestion: ra },
+      ]);
+      expect(columnsOf(r).map((c) => [c.name, c.alias, c.ucd, c.associatedBy ?? null])).toEqual([
+        ['ra', 'RA', null, 'owner'],
+        ['mag', null, null, 'owner'],
+        ['RA2', null, null, null],
+      ]);
+    });
+
+    it('replace an earlier suggestion with the new one on a re-registry', () => {
+      const first = register([registered(), mainFile], [{ name: 'x', type: 'float', suggestion: ra }]);
+      const second = register([registered(), mainFile, ...(first.ok ? first.value : [])], [{ name: 'x', type: 'float' }]);
+      expect(columnsOf(second)[0]).toMatchObject({ ucd: null, alias: null });
+    });
+
+    it('move to the column the owner names: the role leaves the suggested column in the same decision', () => {
+      const first = register([registered(), mainFile], [{ name: 'RA_OPT', type: 'float', suggestion: ra }, { name: 'RA', type: 'float' }]);
+      const history = [registered(), mainFile, ...(first.ok ? first.value : [])];
+      const r = when(history, { type: 'AssociateColumn', caller: owner, columnName: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA' });
+      expect(r.ok && r.value.map((e) => e.data)).toEqual([
+        { productId: 5, columnName: 'RA_OPT', ucd: null, alias: null },
+        { productId: 5, columnName: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA' },
+      ]);
+    });
+
+    it('count for publishing like the owner\'s own mappings', () => {
+      const suggested = (name: string, alias: string) => ({ name, type: 'float', suggestion: { ucd: 'x', alias, confidence: 0.9 } });
+      const r = register([registered(), mainFile], [suggested('ra', 'RA'), suggested('dec', 'Dec'), suggested('z', 'z')]);
+      expect(when([registered(), mainFile, ...(r.ok ? r.value : [])], { type: 'PublishProduct', caller: owner }).ok).toBe(true);
+    });
   });
 });

@@ -25,6 +25,25 @@ export interface ProductColumn {
   readonly name: string;
   readonly ucd: string | null;
   readonly alias: string | null;
+  /** Who gave ucd/alias: the owner (a choice, clearing included, a suggestion never overrides), the suggester, or nobody. */
+  readonly associatedBy: 'owner' | 'suggestion' | null;
+}
+
+/** A role the suggester proposes for a column at registry (see @pz/tables suggestColumnRoles). */
+export interface SuggestedAssociation {
+  readonly ucd: string;
+  readonly alias: string | null;
+  readonly confidence: number;
+}
+
+/** One column registry found, with what the file says of it and the role suggested for it. */
+export interface RegisteredColumn {
+  readonly name: string;
+  readonly type: string;
+  readonly unit?: string | null;
+  readonly fileUcd?: string | null;
+  readonly description?: string | null;
+  readonly suggestion?: SuggestedAssociation;
 }
 
 export interface ProductState {
@@ -48,7 +67,7 @@ export type ProductCommand =
   | { type: 'EditProductMetadata'; caller: Caller; changes: EventData<'ProductMetadataEdited'>['changes']; releaseExists: boolean }
   | { type: 'AttachProductFile'; caller: Caller; file: Omit<EventData<'ProductFileAttached'>, 'productId'> }
   | { type: 'RemoveProductFile'; caller: Caller; fileId: number }
-  | { type: 'RegisterProductContents'; caller: Caller; contents: Omit<EventData<'ProductContentsRegistered'>, 'productId' | 'columns'> & { columns: { name: string; type: string }[] }; newColumnIds: readonly number[] }
+  | { type: 'RegisterProductContents'; caller: Caller; contents: Omit<EventData<'ProductContentsRegistered'>, 'productId' | 'columns'> & { columns: RegisteredColumn[] }; newColumnIds: readonly number[] }
   | { type: 'FailProductRegistry'; caller: Caller; fileId: number | null; code: string; reason: string }
   | { type: 'AssociateColumn'; caller: Caller; columnName: string; ucd: string | null; alias: string | null }
   | { type: 'PublishProduct'; caller: Caller }
@@ -73,6 +92,10 @@ const initialState = (): ProductState => ({
   shares: new Map(),
   derivedFrom: [],
 });
+
+/** Events recorded before suggestions existed carry no `associatedBy`: a set ucd or alias was then the owner's. */
+const associatedByOf = (c: EventData<'ProductContentsRegistered'>['columns'][number]): ProductColumn['associatedBy'] =>
+  c.associatedBy ?? (c.ucd !== null || c.alias !== null ? 'owner' : null);
 
 function evolve(state: ProductState, event: PzEvent): ProductState {
   switch (event.type) {
@@ -100,11 +123,11 @@ function evolve(state: ProductState, event: PzEvent): ProductState {
       return { ...state, files, columns: state.files.get(event.data.fileId)?.role === 0 ? [] : state.columns };
     }
     case 'ProductContentsRegistered':
-      return { ...state, columns: event.data.columns.map((c) => ({ id: c.id, name: c.name, ucd: c.ucd, alias: c.alias })), status: state.status === 9 ? 0 : state.status };
+      return { ...state, columns: event.data.columns.map((c) => ({ id: c.id, name: c.name, ucd: c.ucd, alias: c.alias, associatedBy: associatedByOf(c) })), status: state.status === 9 ? 0 : state.status };
     case 'ProductRegistryFailed':
       return { ...state, status: 9, columns: [] };
     case 'ProductColumnAssociated':
-      return { ...state, columns: state.columns.map((c) => (c.name === event.data.columnName ? { ...c, ucd: event.data.ucd, alias: event.data.alias } : c)) };
+      return { ...state, columns: state.columns.map((c) => (c.name === event.data.columnName ? { ...c, ucd: event.data.ucd, alias: event.data.alias, associatedBy: 'owner' } : c)) };
     case 'ProductPublished':
       return { ...state, status: 1 };
     case 'ProductProcessingFailed':
@@ -244,12 +267,26 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       const stale = staleMainFile(state, command.contents.fileId);
       if (stale) return err(stale);
       const previous = new Map(state.columns.map((c) => [c.name, c]));
+      const names = new Set(command.contents.columns.map((c) => c.name));
+      // Roles the owner gave to columns that are still there: no suggestion may take them.
+      const ownersRoles = new Set(state.columns.filter((c) => c.associatedBy === 'owner' && c.alias !== null && names.has(c.name)).map((c) => c.alias));
       let fresh = 0;
       const columns = command.contents.columns.map((c, order) => {
         const earlier = previous.get(c.name);
         const id = earlier?.id ?? command.newColumnIds[fresh++];
         if (id === undefined) throw new Error('not enough column ids allocated');
-        return { id, name: c.name, type: c.type, order, ucd: earlier?.ucd ?? null, alias: earlier?.alias ?? null };
+        const fromFile = {
+          ...(c.unit == null ? {} : { unit: c.unit }),
+          ...(c.fileUcd == null ? {} : { fileUcd: c.fileUcd }),
+          ...(c.description == null ? {} : { description: c.description }),
+        };
+        const base = { id, name: c.name, type: c.type, order, ...fromFile };
+        if (earlier?.associatedBy === 'owner') return { ...base, ucd: earlier.ucd, alias: earlier.alias, associatedBy: 'owner' as const };
+        const suggestion = c.suggestion;
+        if (suggestion && (suggestion.alias === null || !ownersRoles.has(suggestion.alias))) {
+          return { ...base, ucd: suggestion.ucd, alias: suggestion.alias, associatedBy: 'suggestion' as const, confidence: suggestion.confidence };
+        }
+        return { ...base, ucd: null, alias: null };
       });
       return decided([{ type: 'ProductContentsRegistered', data: { ...command.contents, productId, columns } }]);
     }
@@ -262,14 +299,16 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       const column = state.columns.find((c) => c.name === command.columnName);
       if (!column) return err(domainError('NOT_FOUND', `column "${command.columnName}" not found in this product`));
       const holder = command.alias === null ? undefined : state.columns.find((c) => c.alias === command.alias && c.name !== command.columnName);
-      if (holder) return err(domainError('VALIDATION_FAILED', `the role ${command.alias} is already given to column "${holder.name}"; clear it there first`, 'alias'));
+      // A role only suggested for another column moves to the one the owner names; one the owner gave stays until cleared.
+      if (holder && holder.associatedBy !== 'suggestion') return err(domainError('VALIDATION_FAILED', `the role ${command.alias} is already given to column "${holder.name}"; clear it there first`, 'alias'));
       const required = REQUIRED_COLUMN_ROLES[state.typeName as ProductTypeName] ?? [];
       if (state.status === 1 && column.alias !== null && required.includes(column.alias) && command.alias !== column.alias) {
         return err(domainError('INVALID_STATE', `this product is published: its ${column.alias} column cannot be unmapped`, 'alias'));
       }
       const problem = checkText(command.ucd, 'ucd', { max: 128 }) ?? checkText(command.alias, 'alias', { max: 128 });
       if (problem) return err(problem);
-      return decided([{ type: 'ProductColumnAssociated', data: { productId, columnName: command.columnName, ucd: command.ucd, alias: command.alias } }]);
+      const moved: PzEvent[] = holder ? [{ type: 'ProductColumnAssociated', data: { productId, columnName: holder.name, ucd: null, alias: null } }] : [];
+      return decided([...moved, { type: 'ProductColumnAssociated', data: { productId, columnName: command.columnName, ucd: command.ucd, alias: command.alias } }]);
     }
     case 'PublishProduct': {
       if (state.status === 1) return decided([]);

@@ -6,3 +6,6 @@ export { TABLE_ERROR_CODES, type TableError, type TableErrorCode } from './error
 export { createReadMeter } from './types';
 export type { ExtractedArchiveMember, JsonValue, ReadMeter, RowIndex, TableColumn, TableDetails, TableFormat, TableInspection, TableRow, TableRows } from './types';
 export { configureTableReaders, DEFAULT_TABLE_READER_LIMITS, tableReaderLimits, type TableReaderLimits } from './reader-limits';
+export { suggestColumnRoles, type ColumnDescription, type ColumnRole, type ColumnRoleSuggestion } from './column-roles/suggest-column-roles';
+export { sampleColumns, type ColumnSample } from './column-roles/column-sample';
+export { suggestTableColumnRoles } from './column-roles/table-column-roles';

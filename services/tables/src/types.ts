@@ -20,6 +20,10 @@ export type TableDetails = Record<string, string | number | boolean | null>;
 export interface TableColumn {
   readonly name: string;
   readonly type: string;
+  /** What the file says of the column, when its format can say it (FITS TUNITn, VOTable unit/ucd, Parquet metadata...). */
+  readonly unit?: string;
+  readonly ucd?: string;
+  readonly description?: string;
 }
 
 /**

@@ -12,7 +12,7 @@ import type { MainFileSchema } from './schemas';
 export async function mainFileInfo(db: Kysely<CatalogueTables>, productId: number, file: MainFileRow): Promise<Static<typeof MainFileSchema>> {
   const [registry, columns] = await Promise.all([
     findRegistry(db, productId),
-    db.selectFrom('product_contents').select(['column_name', 'ucd', 'alias']).where('product_id', '=', productId).orderBy('order').execute(),
+    db.selectFrom('product_contents').select(['column_name', 'ucd', 'alias', 'confidence']).where('product_id', '=', productId).orderBy('order').execute(),
   ]);
   const details = registry?.details ?? {};
   const info: Static<typeof MainFileSchema> = {

@@ -56,6 +56,11 @@ const CONTENT_COLUMNS = [
   'product_contents.ucd',
   'product_contents.order',
   'product_contents.alias',
+  'product_contents.type',
+  'product_contents.unit',
+  'product_contents.file_ucd',
+  'product_contents.description',
+  'product_contents.confidence',
 ] as const;
 
 export async function listProductContents(db: Kysely<CatalogueTables>, caller: AuthenticatedCaller, query: ProductContentQuery, page: Page) {
@@ -72,7 +77,7 @@ export async function listProductContents(db: Kysely<CatalogueTables>, caller: A
 }
 
 export const findProductContent = (db: Kysely<CatalogueTables>, caller: AuthenticatedCaller, id: number) =>
-  visibleContents(db, caller).select([...CONTENT_COLUMNS, 'products.owner_id']).where('product_contents.id', '=', id).executeTakeFirst();
+  visibleContents(db, caller).select([...CONTENT_COLUMNS, 'products.owner_id', 'product_contents.associated_by']).where('product_contents.id', '=', id).executeTakeFirst();
 
 export type ProductContentRow = Awaited<ReturnType<typeof listProductContents>>['rows'][number];
 
@@ -83,4 +88,11 @@ export const productContentJson = (row: ProductContentRow) => ({
   ucd: row.ucd,
   order: row.order,
   alias: row.alias,
+  /** The suggester's confidence while ucd/alias are its suggestion; null once the owner chose (or when nothing was suggested). */
+  confidence: row.confidence,
+  type: row.type,
+  unit: row.unit,
+  /** The UCD the file itself gives the column (VOTable, FITS TUCDn); `ucd` is the association. */
+  file_ucd: row.file_ucd,
+  description: row.description,
 });

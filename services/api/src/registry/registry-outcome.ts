@@ -1,6 +1,7 @@
 import { PRODUCT_TYPES } from '@pz/contracts';
 import type { BlobStore } from '@pz/blobs';
-import { inspectTable, type TableError, type TableErrorCode, type TableInspection } from '@pz/tables';
+import type { RegisteredColumn } from '@pz/domain';
+import { inspectTable, suggestTableColumnRoles, type TableError, type TableErrorCode, type TableInspection } from '@pz/tables';
 import { archiveMemberKeeper, keepRowIndex, type DerivedDetails } from './derived-blobs';
 import type { RegistryProblem } from './errors';
 import { mainFilePath, type MainFileRow } from './main-file';
@@ -14,7 +15,7 @@ export interface RegisteredContents {
   readonly fileId: number;
   readonly format: string;
   readonly nRows: number | null;
-  readonly columns: { name: string; type: string }[];
+  readonly columns: RegisteredColumn[];
   readonly details: Record<string, string | number | boolean | null>;
 }
 
@@ -26,6 +27,22 @@ export type RegistryOutcome =
 const TABLE_KINDS = 'CSV/TXT, FITS, HDF5, Parquet, or a .zip/.tar.gz holding one of them';
 
 const isTabularType = (typeName: string): boolean => PRODUCT_TYPES.find((t) => t.name === typeName)?.tabular ?? false;
+
+/** Each column with what the file says of it and the role suggested for it (see suggestColumnRoles). */
+function registeredColumns(table: TableInspection): RegisteredColumn[] {
+  const suggestions = new Map(suggestTableColumnRoles(table).map((s) => [s.column, s]));
+  return table.columns.map((c) => {
+    const suggestion = suggestions.get(c.name);
+    return {
+      name: c.name,
+      type: c.type,
+      ...(c.unit === undefined ? {} : { unit: c.unit }),
+      ...(c.ucd === undefined ? {} : { fileUcd: c.ucd }),
+      ...(c.description === undefined ? {} : { description: c.description }),
+      ...(suggestion ? { suggestion: { ucd: suggestion.ucd, alias: suggestion.alias, confidence: suggestion.confidence } } : {}),
+    };
+  });
+}
 
 /** Product-contents rows are addressed by column name, so a repeated name cannot be associated. */
 function repeatedColumnName(table: TableInspection): string | null {
@@ -92,9 +109,9 @@ export async function decideRegistry(blobs: BlobStore, productTypeName: string, 
   }
   const read = await readMainTable(blobs, file, decodeTimeoutMs, options);
   if ('table' in read) {
-    const { format, nRows, columns, details } = read.table;
+    const { format, nRows, details } = read.table;
     // The kept derivatives (archive member, row index) are named beside the format's details.
-    return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: columns.map((c) => ({ name: c.name, type: c.type })), details: { ...details, ...read.derived } } };
+    return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: registeredColumns(read.table), details: { ...details, ...read.derived } } };
   }
   if ('code' in read) return read;
   if (isTabularType(productTypeName)) {

@@ -11,9 +11,17 @@ export const ProductContentSchema = Type.Object({
   ucd: Nullable(Type.String()),
   order: Type.Integer(),
   alias: Nullable(Type.String()),
+  /** 0..1 while ucd/alias are a suggestion made at registry; null once the owner chose (or nothing was suggested). */
+  confidence: Nullable(Type.Number()),
+  /** The column's stored type (int64, float, string...). */
+  type: Type.String(),
+  /** Unit, UCD and description as the file gives them (null when its format carries none). */
+  unit: Nullable(Type.String()),
+  file_ucd: Nullable(Type.String()),
+  description: Nullable(Type.String()),
 });
 
-export const AssociatedColumnSchema = Type.Object({ column_name: Type.String(), ucd: Nullable(Type.String()), alias: Nullable(Type.String()) });
+export const AssociatedColumnSchema = Type.Object({ column_name: Type.String(), ucd: Nullable(Type.String()), alias: Nullable(Type.String()), confidence: Nullable(Type.Number()) });
 
 export const MainFileSchema = Type.Object({
   name: Type.String(),

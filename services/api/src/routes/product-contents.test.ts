@@ -41,7 +41,7 @@ for (const backend of testBackends()) {
       expect(list.status).toBe(200);
       expect(list.body.count).toBe(6);
       expect((list.body.results as Json[]).map((c) => c.column_name)).toEqual(TUTORIAL_COLUMNS);
-      expect(Object.keys((list.body.results as Json[])[0] ?? {}).sort()).toEqual(['alias', 'column_name', 'id', 'order', 'product', 'ucd']);
+      expect(Object.keys((list.body.results as Json[])[0] ?? {}).sort()).toEqual(['alias', 'column_name', 'confidence', 'description', 'file_ucd', 'id', 'order', 'product', 'type', 'ucd', 'unit']);
 
       const reversed = await call('GET', `/api/product-contents/?product_id=${id}&ordering=-order`, alice.auth);
       expect((reversed.body.results as Json[]).map((c) => c.column_name)).toEqual([...TUTORIAL_COLUMNS].reverse());
@@ -66,7 +66,8 @@ for (const backend of testBackends()) {
       const { id, column } = await tutorialProduct();
       const one = await call('GET', `/api/product-contents/${column.get('Z')}/`, bob.auth);
       expect(one.status).toBe(200);
-      expect(one.body).toEqual({ id: column.get('Z'), product: id, column_name: 'Z', ucd: null, order: 3, alias: null });
+      // Registry suggested the role: pre-filled, with the suggester's confidence.
+      expect(one.body).toEqual({ id: column.get('Z'), product: id, column_name: 'Z', ucd: 'src.redshift', order: 3, alias: 'z', confidence: expect.any(Number), type: 'float', unit: null, file_ucd: null, description: null });
       expect((await call('GET', '/api/product-contents/99999999/', alice.auth)).status).toBe(404);
 
       expect((await call('DELETE', `/api/products/${id}/`, alice.auth)).status).toBe(204);
@@ -80,7 +81,7 @@ for (const backend of testBackends()) {
       const { id, column } = await tutorialProduct();
       const ra = await patch(column.get('RA'), new URLSearchParams({ alias: 'RA' }));
       expect(ra.status).toBe(200);
-      expect(ra.body).toEqual({ id: column.get('RA'), product: id, column_name: 'RA', ucd: 'pos.eq.ra;meta.main', order: 1, alias: 'RA' });
+      expect(ra.body).toMatchObject({ id: column.get('RA'), product: id, column_name: 'RA', ucd: 'pos.eq.ra;meta.main', order: 1, alias: 'RA', confidence: null });
       const dec = await patch(column.get('DEC'), { ucd: 'pos.eq.dec;meta.main' });
       expect(dec.body).toMatchObject({ alias: 'Dec', ucd: 'pos.eq.dec;meta.main' });
       const both = await patch(column.get('Z'), new URLSearchParams({ ucd: 'src.redshift', alias: 'z' }));
@@ -92,11 +93,12 @@ for (const backend of testBackends()) {
 
       const info = await call('GET', `/api/products/${id}/main_file_info/`, alice.auth);
       expect((info.body.main_file as Json).associated_columns).toEqual([
-        { column_name: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA' },
-        { column_name: 'DEC', ucd: 'pos.eq.dec;meta.main', alias: 'Dec' },
-        { column_name: 'Z', ucd: 'src.redshift', alias: 'z' },
-        { column_name: 'ERR_Z', ucd: 'stat.error;src.redshift', alias: 'z_err' },
-        { column_name: 'FLAG_DES', ucd: 'meta.code.qual', alias: null },
+        { column_name: 'ID', ucd: 'meta.id;meta.main', alias: 'ID', confidence: expect.any(Number) },
+        { column_name: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA', confidence: null },
+        { column_name: 'DEC', ucd: 'pos.eq.dec;meta.main', alias: 'Dec', confidence: null },
+        { column_name: 'Z', ucd: 'src.redshift', alias: 'z', confidence: null },
+        { column_name: 'ERR_Z', ucd: 'stat.error;src.redshift', alias: 'z_err', confidence: null },
+        { column_name: 'FLAG_DES', ucd: 'meta.code.qual', alias: null, confidence: null },
       ]);
     });
 
@@ -131,7 +133,7 @@ for (const backend of testBackends()) {
       expect(twice.status).toBe(400);
       expect(twice.body.detail).toMatch(/already given to column "RA"/);
       const unchanged = await call('GET', `/api/product-contents/${column.get('DEC')}/`, alice.auth);
-      expect(unchanged.body).toMatchObject({ alias: null, ucd: null });
+      expect(unchanged.body).toMatchObject({ alias: 'Dec', ucd: 'pos.eq.dec;meta.main' });
     });
 
     it('lets only the owner or an admin change associations, and never creates or deletes columns', async () => {
@@ -139,13 +141,41 @@ for (const backend of testBackends()) {
       const denied = await patch(column.get('RA'), { alias: 'RA' }, bob.auth);
       expect(denied.status).toBe(403);
       expect(denied.body.error).toMatch(/owner/);
-      expect((await call('GET', `/api/product-contents/${column.get('RA')}/`, alice.auth)).body.alias).toBeNull();
+      expect((await call('GET', `/api/product-contents/${column.get('RA')}/`, alice.auth)).body).toMatchObject({ alias: 'RA', confidence: expect.any(Number) });
       expect((await patch(column.get('RA'), { alias: 'RA' }, admin.auth)).body).toMatchObject({ alias: 'RA' });
 
       expect((await call('POST', '/api/product-contents/', alice.auth, { column_name: 'x' })).status).toBe(405);
       expect((await call('PUT', `/api/product-contents/${column.get('RA')}/`, alice.auth, { alias: 'RA' })).status).toBe(405);
       expect((await call('DELETE', `/api/product-contents/${column.get('RA')}/`, alice.auth)).status).toBe(405);
       expect((await call('GET', `/api/product-contents/${column.get('RA')}/`, alice.auth)).status).toBe(200);
+    });
+
+    it('pre-fills the suggested roles of the real catalogs, moves a suggested role to the column the owner names, and keeps the owner\'s choices on a new registry', async () => {
+      const expected: [string, Record<string, string>][] = [
+        ['vvds_final_release_random_sample.parquet', { ID: 'NUM', RA: 'ALPHA', Dec: 'DELTA', z: 'Z', z_flag: 'ZFLAGS', survey: 'survey_name' }],
+        ['2dflens_final_release_random_sample.parquet', { ID: 'unique_id', RA: 'RA', Dec: 'Dec', z: 'z', z_flag: 'qual', survey: 'survey_name' }],
+        ['ozdes_dr2_random_sample.parquet', { ID: 'OzDES_ID', RA: 'Alpha_J2000', Dec: 'Delta_J2000', z: 'z', z_flag: 'qop', survey: 'survey_name' }],
+      ];
+      for (const [file, roles] of expected) {
+        const id = await createProduct(server, alice.auth, 'redshift_catalog');
+        await attachMainFile(server, id, alice.userId, sharedData('redshift-catalogs', file));
+        expect((await call('GET', `/api/products/${id}/registry/`, alice.auth)).status).toBe(200);
+        const results = (await call('GET', `/api/product-contents/?product=${id}&page_size=100`, alice.auth)).body.results as Json[];
+        const aliased = Object.fromEntries(results.filter((c) => c.alias !== null).map((c) => [c.alias, c.column_name]));
+        expect(aliased, file).toEqual(roles);
+        for (const c of results.filter((r) => r.alias !== null)) expect(c.confidence).toBeGreaterThan(0.5);
+        // A publish sees them: RA, Dec and z are mapped without a single PATCH.
+        expect((await call('PATCH', `/api/products/${id}/`, alice.auth, { status: 1 })).status).toBe(200);
+      }
+
+      const { id, column } = await tutorialProduct();
+      // The owner gives z to ERR_Z (it was suggested for Z: the suggestion gives way) and clears FLAG_DES.
+      expect((await patch(column.get('ERR_Z'), { alias: 'z' })).body).toMatchObject({ alias: 'z', confidence: null });
+      expect((await call('GET', `/api/product-contents/${column.get('Z')}/`, alice.auth)).body).toMatchObject({ alias: null, ucd: null, confidence: null });
+      expect((await patch(column.get('FLAG_DES'), { alias: '' })).body).toMatchObject({ alias: null, ucd: null });
+      expect((await call('GET', `/api/products/${id}/registry/`, alice.auth)).status).toBe(200);
+      const again = (await call('GET', `/api/product-contents/?product=${id}`, alice.auth)).body.results as Json[];
+      expect(again.map((c) => [c.column_name, c.alias])).toEqual([['ID', 'ID'], ['RA', 'RA'], ['DEC', 'Dec'], ['Z', null], ['ERR_Z', 'z'], ['FLAG_DES', null]]);
     });
   });
 }

@@ -89,14 +89,16 @@ export async function productContentsRoutes(app: PzApp): Promise<void> {
     if (wanted.alias !== null) {
       const holder = await db
         .selectFrom('product_contents')
-        .select('column_name')
+        .select(['column_name', 'associated_by'])
         .where('product_id', '=', row.product_id)
         .where('alias', '=', wanted.alias)
         .where('id', '!=', row.id)
         .executeTakeFirst();
-      if (holder) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `alias ${wanted.alias} is already given to column "${holder.column_name}"; clear it there first`, field: 'alias' });
+      // A role registry only suggested for another column moves here (the decider clears it there).
+      if (holder && holder.associated_by !== 'suggestion') return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `alias ${wanted.alias} is already given to column "${holder.column_name}"; clear it there first`, field: 'alias' });
     }
-    if (wanted.ucd !== row.ucd || wanted.alias !== row.alias) {
+    // Sending a suggestion's own values back confirms it: the owner's choice from then on.
+    if (wanted.ucd !== row.ucd || wanted.alias !== row.alias || row.associated_by === 'suggestion') {
       const result = await deps.bus.execute(productDecider, streamName('product', row.product_id), {
         type: 'AssociateColumn', caller: domainCaller(caller), columnName: row.column_name, ucd: wanted.ucd, alias: wanted.alias,
       }, commandContext(request, caller));

@@ -64,8 +64,14 @@ for (const backend of testBackends()) {
       const columns = await contentsOf(id);
       expect(columns.map((c) => c.column_name)).toEqual(['ID', 'RA', 'DEC', 'Z', 'ERR_Z', 'FLAG_DES']);
       expect(columns.map((c) => c.order)).toEqual([0, 1, 2, 3, 4, 5]);
-      expect(columns.every((c) => c.product === id && c.ucd === null && c.alias === null)).toBe(true);
+      // Registry suggests each column's role: pre-filled, with a confidence, until the owner chooses.
+      expect(columns.map((c) => [c.alias, c.ucd])).toEqual([
+        ['ID', 'meta.id;meta.main'], ['RA', 'pos.eq.ra;meta.main'], ['Dec', 'pos.eq.dec;meta.main'], ['z', 'src.redshift'], ['z_err', 'stat.error;src.redshift'], ['z_flag', 'stat.rank'],
+      ]);
+      expect(columns.every((c) => c.product === id && typeof c.confidence === 'number')).toBe(true);
 
+      // The owner refuses the suggested roles: publishing waits for them.
+      for (const column of columns) await call('PATCH', `/api/product-contents/${column.id}/`, alice.auth, { alias: '', ucd: '' });
       const early = await call('PATCH', `/api/products/${id}/`, alice.auth, { status: 1 });
       expect(early.status).toBe(406);
       expect(early.body.detail).toMatch(/RA, Dec, z/);
@@ -90,7 +96,14 @@ for (const backend of testBackends()) {
       expect(info.body.main_file).toEqual({
         name: 'upload_example.csv', type: 'application/octet-stream', extension: '.csv', size: readFileSync(TUTORIAL_CSV).length,
         n_rows: 10, is_directory: false, format: 'csv', registry_error: null,
-        associated_columns: [{ column_name: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA' }],
+        associated_columns: [
+          { column_name: 'ID', ucd: 'meta.id;meta.main', alias: 'ID', confidence: expect.any(Number) },
+          { column_name: 'RA', ucd: 'pos.eq.ra;meta.main', alias: 'RA', confidence: null },
+          { column_name: 'DEC', ucd: 'pos.eq.dec;meta.main', alias: 'Dec', confidence: expect.any(Number) },
+          { column_name: 'Z', ucd: 'src.redshift', alias: 'z', confidence: expect.any(Number) },
+          { column_name: 'ERR_Z', ucd: 'stat.error;src.redshift', alias: 'z_err', confidence: expect.any(Number) },
+          { column_name: 'FLAG_DES', ucd: 'stat.rank', alias: 'z_flag', confidence: expect.any(Number) },
+        ],
         delimiter: ',', has_header: true, columns: ['ID', 'RA', 'DEC', 'Z', 'ERR_Z', 'FLAG_DES'],
       });
     });
@@ -102,7 +115,9 @@ for (const backend of testBackends()) {
       expect(names).toHaveLength(survey.columns);
       expect(names).toEqual(expect.arrayContaining([survey.ra, survey.dec, survey.id, 'survey_name']));
       const info = await call('GET', `/api/products/${id}/main_file_info/`, alice.auth);
-      expect(info.body.main_file).toMatchObject({ n_rows: 1000, format: 'parquet', associated_columns: [] });
+      expect(info.body.main_file).toMatchObject({ n_rows: 1000, format: 'parquet' });
+      const suggested = ((info.body.main_file as Json).associated_columns as Json[]).filter((c) => c.alias !== null).map((c) => [c.alias, c.column_name]);
+      expect(suggested).toEqual(expect.arrayContaining([['ID', survey.id], ['RA', survey.ra], ['Dec', survey.dec]]));
       expect(info.body.main_file).not.toHaveProperty('delimiter');
     });
 
@@ -207,7 +222,8 @@ for (const backend of testBackends()) {
       const after = await contentsOf(id);
       expect(after.map((c) => c.id)).toEqual(before.map((c) => c.id));
       expect(after.find((c) => c.column_name === 'Z')).toMatchObject({ id: z?.id, alias: 'z', ucd: 'src.redshift' });
-      expect(after.filter((c) => c.alias !== null)).toHaveLength(1);
+      expect(after.find((c) => c.column_name === 'Z')?.confidence).toBeNull();
+      expect(after.filter((c) => c.confidence !== null).map((c) => c.column_name)).toEqual(['ID', 'RA', 'DEC', 'ERR_Z', 'FLAG_DES']);
     });
 
     it('lets only the owner or an admin run registry, and needs a main file', async () => {
