@@ -1,9 +1,16 @@
-import { ApiError, api, type LoggedUser } from './api';
+import { ApiError, api, csrfToken, type LoggedUser } from './api';
 
 /** Who is signed in, as the API says (GET /api/logged_user/); `loaded` once it has answered. */
 export const session = $state<{ user: LoggedUser | null; loaded: boolean }>({ user: null, loaded: false });
 
 export async function refreshSession(): Promise<void> {
+  // Login sets the CSRF cookie beside the HttpOnly session cookie, with the same lifetime, and
+  // logout clears both: without it there is no session to ask about (and no 401 in the console).
+  if (csrfToken() === '') {
+    session.user = null;
+    session.loaded = true;
+    return;
+  }
   try {
     session.user = await api<LoggedUser>('logged_user/');
   } catch (error) {
