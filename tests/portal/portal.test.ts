@@ -75,8 +75,15 @@ describe('the portal in a browser', () => {
     if (dataDir) rmSync(dataDir, { recursive: true, force: true });
   });
 
+  /** A full-page picture; through a viewport as tall as the page, since full-page captures leave out-of-process (sandboxed) frames blank. */
   const shot = async (name: string, target: Page = page) => {
-    if (SCREENSHOTS) await target.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`), fullPage: true });
+    if (!SCREENSHOTS) return;
+    const viewport = target.viewportSize() ?? { width: 1280, height: 800 };
+    const height = (await target.evaluate('document.documentElement.scrollHeight')) as number;
+    await target.setViewportSize({ width: viewport.width, height: Math.max(viewport.height, height) });
+    await target.waitForTimeout(300);
+    await target.screenshot({ path: path.join(SCREENSHOTS, `${name}.png`) });
+    await target.setViewportSize(viewport);
   };
   const expectAccessible = async (target: Page = page) => {
     expect(await seriousAxeViolations(target), target.url()).toEqual([]);
