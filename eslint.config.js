@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', 'data/**', 'web/**', '**/dist/**', '**/.svelte-kit/**', 'coverage/**'] },
+  { ignores: ['**/node_modules/**', 'data/**', 'web/build/**', '**/dist/**', '**/.svelte-kit/**', 'coverage/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

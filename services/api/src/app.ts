@@ -25,6 +25,7 @@ import { productContentsRoutes } from './routes/product-contents';
 import { registryRoutes } from './routes/registry';
 import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
+import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -75,6 +76,8 @@ export interface AppOptions {
   readonly logger?: boolean | { level: string };
   /** Told of every route as it is registered (the security-header test walks them all). */
   readonly onRoute?: (route: RouteOptions) => void;
+  /** The built SvelteKit portal, answering every GET/HEAD outside /api/ (`npm start` sets it). */
+  readonly portal?: PortalHandler | null;
 }
 
 const DOCS_PREFIX = '/api/docs';
@@ -146,6 +149,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   const tokens = new TokenCallers(deps.catalogue, deps.projector);
   app.addHook('onRequest', async (request, reply) => {
     if (request.url.startsWith(DOCS_PREFIX)) return;
+    // Portal pages and assets are public files: the page's own API calls authenticate.
+    if (options.portal && isPortalRequest(request)) return;
     await authenticate(deps, tokens, request, reply);
   });
 
@@ -166,7 +171,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     reply.log.error({ err: error }, 'unhandled error');
     return reply.code(500).send({ detail: 'internal server error', code: 'INTERNAL' });
   });
-  app.setNotFoundHandler((request, reply) => sendProblem(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }));
+  const portal = options.portal;
+  app.setNotFoundHandler((request, reply) => portal && isPortalRequest(request) ? servePortal(portal, request, reply, deps.config.secureCookies) : sendProblem(reply, { code: 'NOT_FOUND', message: `no route ${request.method} ${request.url}` }));
 
   await app.register(accountRoutes);
   await app.register(referenceRoutes);

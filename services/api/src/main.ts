@@ -1,8 +1,11 @@
 import { loadConfig } from '@pz/config';
+import { loadPortal } from './portal/portal-handler';
 import { startServices } from './server';
 
 const config = loadConfig();
-const services = await startServices(config, { logger: { level: config.logLevel } });
+const portal = await loadPortal();
+if (!portal) console.warn('portal: web/build is missing (npm start builds it); serving the API only');
+const services = await startServices(config, { logger: { level: config.logLevel }, portal });
 await services.app.listen({ host: config.host, port: config.port });
 services.app.log.info({ url: config.publicUrl, database: config.databaseUrl ? 'postgresql' : `pglite:${config.pgliteDir}`, eventStore: config.eventStoreUrl ? 'kurrentdb' : 'postgresql', blobs: config.blobDir }, 'Photo-z Server ready');
 
