@@ -3,6 +3,7 @@ import type { BlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
+import type { LedgerIntegrity } from '@pz/ledger';
 import type { CatalogueTables, Projector } from '@pz/projections';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
@@ -22,4 +23,6 @@ export interface AppDeps {
   readonly secret: string;
   /** Portal sign-ins, ended by signing out. */
   readonly sessions: PortalSessions;
+  /** Signed checkpoints of the stream heads, the public key, and `ledger verify`. */
+  readonly ledger: LedgerIntegrity;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { openBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
-import { openEventStore } from '@pz/ledger';
+import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
 import { persistentSecret } from './auth/persistent-secret';
@@ -40,13 +40,22 @@ export async function startServices(config: Config, options: StartOptions = {}):
   await advanceIdSequences(database, catalogue);
   const secret = config.secret ?? persistentSecret(config.dataDir);
   const sessions = await openPortalSessions(database, secret);
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions };
+  const ledger = await openLedgerIntegrity(store, database, {
+    dataDir: config.dataDir,
+    key: ledgerSigningKey(config.dataDir, config.ledgerSigningKey),
+    intervalMs: config.ledgerCheckpointIntervalS * 1000,
+    everyEvents: config.ledgerCheckpointEveryEvents,
+    onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
+  });
+  await ledger.checkpointer.start();
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions, ledger };
   const app = await buildApp(deps, options);
   return {
     deps,
     app,
     async close() {
       await app.close();
+      await ledger.checkpointer.stop();
       await projector.stop();
       await store.close();
       if (!options.database) await database.close();
