@@ -4,6 +4,7 @@ import type { BlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
+import type { LedgerIntegrity } from '@pz/ledger';
 import type { CatalogueTables, Projector } from '@pz/projections';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
@@ -28,4 +29,6 @@ export interface AppDeps {
   readonly uploadSlots: UploadSlots;
   /** The rate limiter's counters, kept in the database (shared by every process). */
   readonly rateLimitStore: FastifyRateLimitStoreCtor;
+  /** Signed checkpoints of the stream heads, the public key, and `ledger verify`. */
+  readonly ledger: LedgerIntegrity;
 }

@@ -2,7 +2,7 @@ import { sql } from 'kysely';
 import { openBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
-import { openEventStore } from '@pz/ledger';
+import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
 import { persistentSecret } from './auth/persistent-secret';
@@ -44,7 +44,15 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const sessions = await openPortalSessions(database, secret);
   const uploadSlots = await openUploadSlots(database, config.maxConcurrentUploadsPerUser);
   const rateLimitStore = await openRateLimitStore(database);
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions, uploadSlots, rateLimitStore };
+  const ledger = await openLedgerIntegrity(store, database, {
+    dataDir: config.dataDir,
+    key: ledgerSigningKey(config.dataDir, config.ledgerSigningKey),
+    intervalMs: config.ledgerCheckpointIntervalS * 1000,
+    everyEvents: config.ledgerCheckpointEveryEvents,
+    onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
+  });
+  await ledger.checkpointer.start();
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions, uploadSlots, rateLimitStore, ledger };
   const app = await buildApp(deps, options);
   return {
     deps,
@@ -52,6 +60,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     async close() {
       await app.close();
       uploadSlots.close();
+      await ledger.checkpointer.stop();
       await projector.stop();
       await store.close();
       if (!options.database) await database.close();

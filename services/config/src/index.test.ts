@@ -38,3 +38,12 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.org' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('ledger checkpoints', () => {
+  it('signs a checkpoint every 60 s or 10,000 events unless told otherwise; 0 turns either off', () => {
+    expect(loadConfig({})).toMatchObject({ ledgerCheckpointIntervalS: 60, ledgerCheckpointEveryEvents: 10_000, ledgerSigningKey: null });
+    expect(loadConfig({ LEDGER_CHECKPOINT_INTERVAL_S: '0', LEDGER_CHECKPOINT_EVERY_EVENTS: '5' })).toMatchObject({ ledgerCheckpointIntervalS: 0, ledgerCheckpointEveryEvents: 5 });
+    expect(() => loadConfig({ LEDGER_CHECKPOINT_INTERVAL_S: 'hourly' })).toThrow(/LEDGER_CHECKPOINT_INTERVAL_S/);
+    expect(() => loadConfig({ LEDGER_CHECKPOINT_EVERY_EVENTS: '-1' })).toThrow(/LEDGER_CHECKPOINT_EVERY_EVENTS/);
+  });
+});

@@ -42,6 +42,12 @@ export interface Config {
    * request's `X-Pz-Position`; `head` also makes every GET without it wait for the log head.
    */
   readonly readYourWrites: 'header' | 'head';
+  /** Base64 (or hex) of the 32-byte Ed25519 seed that signs ledger checkpoints; null keeps a generated key in `DATA_DIR/ledger-signing-key.pem`. */
+  readonly ledgerSigningKey: string | null;
+  /** Seconds between signed checkpoints of the stream heads while the log moves (0: none on a timer). */
+  readonly ledgerCheckpointIntervalS: number;
+  /** A checkpoint is also taken once this many events were appended since the last one (0: no count). */
+  readonly ledgerCheckpointEveryEvents: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -105,5 +111,8 @@ export function loadConfig(env: Env = process.env): Config {
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
     trustProxy: trustProxyFrom(env),
     readYourWrites: readYourWritesFrom(env),
+    ledgerSigningKey: nonEmpty(env.LEDGER_SIGNING_KEY),
+    ledgerCheckpointIntervalS: intFrom(env, 'LEDGER_CHECKPOINT_INTERVAL_S', 60),
+    ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
   };
 }

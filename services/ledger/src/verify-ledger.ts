@@ -1,5 +1,7 @@
 import { GENESIS_HASH, type EventStore, type RecordedEvent } from '@pz/contracts';
 import { eventHash } from './hash-chain';
+import { CheckpointVerifier, type CheckpointCheck, type CheckpointToCheck } from './checkpoints/verify-checkpoint';
+import type { LedgerPublicKey } from './checkpoints/signing-key';
 
 export type ChainProblemKind = 'revision_gap' | 'recorded_hash_mismatch' | 'broken_link';
 
@@ -16,6 +18,16 @@ export interface VerifyReport {
   readonly events: number;
   /** The first problem of each broken stream. */
   readonly problems: readonly ChainProblem[];
+  /** The log checked against each signed checkpoint given (none given: none checked). */
+  readonly checkpoints: readonly CheckpointCheck[];
+}
+
+export interface VerifyOptions {
+  /** Signed checkpoints the log must still be consistent with (the latest of the table, of the file, or one saved elsewhere). */
+  readonly checkpoints?: readonly CheckpointToCheck[];
+  /** The key their signatures are checked with; null: there is none, so they fail. */
+  readonly publicKey?: LedgerPublicKey | null;
+  readonly onProgress?: (streamsDone: number) => void;
 }
 
 /** Checks one stream's events (in revision order): contiguous revisions and an unbroken hash chain. */
@@ -38,17 +50,26 @@ export function verifyStream(streamName: string, events: readonly RecordedEvent[
   return null;
 }
 
-/** Verifies every stream of the store. Reads one stream at a time, so memory stays bounded by the largest stream. */
-export async function verifyLedger(store: EventStore, onProgress?: (streamsDone: number) => void): Promise<VerifyReport> {
+/**
+ * Verifies every stream of the store, and the log against each checkpoint given. Reads one
+ * stream at a time, so memory stays bounded by the largest stream (plus one head per stream
+ * for each checkpoint). The hash chain alone cannot see a stream's last events removed; a
+ * signed checkpoint of the heads can.
+ */
+export async function verifyLedger(store: EventStore, options: VerifyOptions = {}): Promise<VerifyReport> {
   const streams = await store.listStreams();
   const problems: ChainProblem[] = [];
+  const verifiers = (options.checkpoints ?? []).map((target) => new CheckpointVerifier(target));
   let events = 0;
   for (const [i, streamName] of streams.entries()) {
     const streamEvents = await store.readStream(streamName);
     events += streamEvents.length;
     const problem = verifyStream(streamName, streamEvents);
     if (problem) problems.push(problem);
-    onProgress?.(i + 1);
+    for (const verifier of verifiers) verifier.see(streamName, streamEvents);
+    options.onProgress?.(i + 1);
   }
-  return { ok: problems.length === 0, streams: streams.length, events, problems };
+  const checkpoints = verifiers.map((verifier) => verifier.finish(options.publicKey ?? null));
+  const ok = problems.length === 0 && checkpoints.every((c) => c.signatureValid && c.consistent);
+  return { ok, streams: streams.length, events, problems, checkpoints };
 }
