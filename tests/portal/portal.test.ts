@@ -107,11 +107,11 @@ describe('the portal in a browser', () => {
     await page.getByRole('heading', { name: 'Official data products' }).waitFor();
     expect(await page.locator('.cards > li').count()).toBe(3);
     await page.getByRole('link', { name: 'Sign up' }).waitFor();
+    await shot('landing');
     // The first Tab reaches the skip link.
     await page.keyboard.press('Tab');
     expect(await page.evaluate('document.activeElement?.textContent')).toBe('Skip to content');
     await expectAccessible();
-    await shot('landing');
     // The API keeps its own strict policy.
     const api = await fetch(`${origin}/api/releases/`);
     expect(api.headers.get('content-security-policy')).toBe("default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'");
