@@ -269,7 +269,6 @@ describe('the portal in a browser', () => {
     // Both HTML files in frames that run no script: no leak request, no change to our page.
     const frames = page.locator('iframe.aux');
     expect(await frames.count()).toBe(2);
-    for (const frame of await frames.all()) expect(await frame.getAttribute('sandbox')).toBe('');
     const hostile = page.frameLocator('iframe[title="Auxiliary file hostile.html"]');
     await hostile.locator('#title').waitFor();
     expect(await hostile.locator('#title').textContent()).toBe('Hostile aux');
@@ -278,6 +277,7 @@ describe('the portal in a browser', () => {
     await page.waitForTimeout(500);
     expect(requests.filter((url) => url.includes('leak'))).toEqual([]);
     expect(await page.title()).not.toContain('leaked');
+    for (const frame of await frames.all()) expect(await frame.getAttribute('sandbox')).toBe('');
     const frameResponse = await fetch(`${origin}${await frames.first().getAttribute('src')}`, { headers: { Authorization: `Token ${token}` } });
     expect(frameResponse.headers.get('content-security-policy')).toMatch(/^sandbox/);
     await expectAccessible();
