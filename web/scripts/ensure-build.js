@@ -12,7 +12,8 @@ import { fileURLToPath } from 'node:url';
 const WEB = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const BUILD = path.join(WEB, 'build');
 const STAMP = path.join(BUILD, '.source-hash');
-const INPUTS = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'tsconfig.json'];
+// The lockfile too: a new svelte or kit version is a new build.
+const INPUTS = ['src', 'static', 'svelte.config.js', 'vite.config.ts', 'package.json', 'tsconfig.json', '../package-lock.json'];
 
 function* files(at) {
   if (!existsSync(at)) return;
