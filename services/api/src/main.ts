@@ -1,8 +1,13 @@
 import { loadConfig } from '@pz/config';
+import { bootstrapAdmin, bootstrapMessage } from './accounts/bootstrap-admin';
 import { startServices } from './server';
 
 const config = loadConfig();
 const services = await startServices(config, { logger: { level: config.logLevel } });
+if (config.bootstrapAdmin) {
+  // Plain stdout rather than the JSON log: the token is for the person starting the server.
+  console.log(bootstrapMessage(await bootstrapAdmin(services.deps, config.bootstrapAdmin.username, config.bootstrapAdmin.password)));
+}
 await services.app.listen({ host: config.host, port: config.port });
 services.app.log.info({ url: config.publicUrl, database: config.databaseUrl ? 'postgresql' : `pglite:${config.pgliteDir}`, eventStore: config.eventStoreUrl ? 'kurrentdb' : 'postgresql', blobs: config.blobDir }, 'Photo-z Server ready');
 

@@ -37,6 +37,8 @@ export interface Config {
    * rate limits), every hop (true), the nearest N hops, or these addresses/CIDR ranges.
    */
   readonly trustProxy: boolean | number | readonly string[];
+  /** `PZ_BOOTSTRAP_ADMIN`: an admin the server creates at start when no account has that name (its token printed once). */
+  readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -69,6 +71,12 @@ function trustProxyFrom(env: Env): boolean | number | readonly string[] {
   return addresses;
 }
 
+function bootstrapAdminFrom(env: Env): Config['bootstrapAdmin'] {
+  const username = nonEmpty(env.PZ_BOOTSTRAP_ADMIN);
+  if (username === null) return null;
+  return { username, password: nonEmpty(env.PZ_BOOTSTRAP_ADMIN_PASSWORD) };
+}
+
 const nonEmpty = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
 
 export function loadConfig(env: Env = process.env): Config {
@@ -93,5 +101,6 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
     trustProxy: trustProxyFrom(env),
+    bootstrapAdmin: bootstrapAdminFrom(env),
   };
 }

@@ -28,7 +28,7 @@ for (const backend of testBackends()) {
     /** A form body as python-requests writes it (`data=dict`): None values are left out. */
     const sendForm = (method: 'POST' | 'PATCH', url: string, fields: Record<string, string>) =>
       send({ method, url, payload: new URLSearchParams(fields).toString(), headers: { authorization: auth, 'content-type': 'application/x-www-form-urlencoded' } });
-    const eventsSince = async (after: LogPosition): Promise<RecordedEvent[]> => (await server.deps.store.readAll({ after, limit: 1000 })).events;
+    const eventsSince = async (after: LogPosition): Promise<readonly RecordedEvent[]> => (await server.deps.store.readAll({ after, limit: 1000 })).events;
     /** The client's `upload_basic_info` body, word for word. */
     const clientCreate = (extra: Json = {}) => ({ display_name: 'Client sample', product_type: 1, release: null, official_product: false, pz_code: null, description: null, status: 0, ...extra });
 
