@@ -70,6 +70,12 @@ export const catalogueMigrations: Record<string, Migration> = {
       await sql`CREATE TABLE catalogue_listing_changes (id integer PRIMARY KEY CHECK (id = 1), commit_position bigint NOT NULL, prepare_position bigint NOT NULL)`.execute(db);
     },
   },
+  // The reference model's writable release_year (ProductReleaseYearSet); null: the release's year.
+  '0004_release_year': {
+    async up(db) {
+      await sql`ALTER TABLE products ADD COLUMN release_year integer`.execute(db);
+    },
+  },
 };
 
 /**
