@@ -104,6 +104,12 @@ export const ProductMetadataEdited = defineEvent('ProductMetadataEdited', 1, Typ
   }),
 }));
 
+/** The year a product's data belongs to, as the reference model's writable `release_year`; null: the release's. */
+export const ProductReleaseYearSet = defineEvent('ProductReleaseYearSet', 1, Type.Object({
+  productId: Type.Integer(),
+  releaseYear: Nullable(Type.Integer()),
+}));
+
 export const ProductDerivationDeclared = defineEvent('ProductDerivationDeclared', 1, Type.Object({
   productId: Type.Integer(),
   derivedFrom: Type.Array(Type.Integer()),
@@ -260,6 +266,7 @@ export const EVENT_CATALOGUE = [
   ProductShared, ProductShareRevoked,
   PipelineRunRequested, PipelineRunStarted, PipelineRunProgressed, PipelineRunSucceeded, PipelineRunFailed,
   PipelineRunStopped,
+  ProductReleaseYearSet,
 ] as const;
 
 type Catalogue = (typeof EVENT_CATALOGUE)[number];

@@ -145,6 +145,7 @@ for (const backend of testBackends()) {
         { type: 'ProductShareRevoked', data: { productId, shareId: 'share-500a' } },
         { type: 'ProductMetadataEdited', data: { productId, changes: { description: 'd' } } },
         { type: 'ProductDerivationDeclared', data: { productId, derivedFrom: [1] } },
+        { type: 'ProductReleaseYearSet', data: { productId, releaseYear: 2025 } },
         { type: 'ProductMarkedOfficial', data: { productId } },
         { type: 'ProductOfficialCleared', data: { productId } },
         { type: 'ProductPublished', data: { productId } },

@@ -94,6 +94,12 @@ export const catalogueMigrations: Record<string, Migration> = {
         ADD COLUMN associated_by text, ADD COLUMN confidence double precision`.execute(db);
     },
   },
+  // The reference model's writable release_year (ProductReleaseYearSet); null: the release's year.
+  '0006_release_year': {
+    async up(db) {
+      await sql`ALTER TABLE products ADD COLUMN release_year integer`.execute(db);
+    },
+  },
 };
 
 /**

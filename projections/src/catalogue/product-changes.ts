@@ -9,12 +9,14 @@ export const PRODUCT_EVENT_TYPES = new Set([
   'ProductRegistered', 'ProductMetadataEdited', 'ProductDerivationDeclared', 'ProductFileAttached', 'ProductFileRemoved',
   'ProductContentsRegistered', 'ProductRegistryFailed', 'ProductColumnAssociated', 'ProductPublished', 'ProductProcessingFailed',
   'ProductDeleted', 'ProductMarkedOfficial', 'ProductOfficialCleared', 'ProductShared', 'ProductShareRevoked',
+  'ProductReleaseYearSet',
 ]);
 
 type ProductEvent = EventOfType<
   | 'ProductRegistered' | 'ProductMetadataEdited' | 'ProductDerivationDeclared' | 'ProductFileAttached' | 'ProductFileRemoved'
   | 'ProductContentsRegistered' | 'ProductRegistryFailed' | 'ProductColumnAssociated' | 'ProductPublished' | 'ProductProcessingFailed'
   | 'ProductDeleted' | 'ProductMarkedOfficial' | 'ProductOfficialCleared' | 'ProductShared' | 'ProductShareRevoked'
+  | 'ProductReleaseYearSet'
 >;
 
 type Product = Omit<Selectable<CatalogueTables['products']>, 'created_at' | 'updated_at'> & { created_at: string; updated_at: string };
@@ -108,7 +110,7 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
         const username = owner?.username ?? `user ${d.ownerId}`;
         products.set(productId, {
           id: productId, internal_name: d.internalName, display_name: d.displayName, product_type_name: d.productTypeName,
-          release_name: d.releaseName, official_product: d.officialProduct, pz_code: d.pzCode, description: d.description,
+          release_name: d.releaseName, release_year: null, official_product: d.officialProduct, pz_code: d.pzCode, description: d.description,
           description_html: descriptionHtml(d.description),
           owner_id: d.ownerId, owner_username: username, owner_name: ownerName, origin: d.origin, process_id: d.processId,
           status: d.initialStatus, created_at: at, updated_at: at, search_text: searchText(d.displayName, username, ownerName),
@@ -135,6 +137,10 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
         touch();
         break;
       }
+      case 'ProductReleaseYearSet':
+        if (product) product.release_year = event.data.releaseYear;
+        touch();
+        break;
       case 'ProductDerivationDeclared':
         if (product) product.derived_from = event.data.derivedFrom;
         touch();
@@ -270,6 +276,7 @@ async function upsertProducts(db: Kysely<CatalogueTables>, rows: Product[]): Pro
         oc.column('id').doUpdateSet((eb) => ({
           display_name: eb.ref('excluded.display_name'),
           release_name: eb.ref('excluded.release_name'),
+          release_year: eb.ref('excluded.release_year'),
           official_product: eb.ref('excluded.official_product'),
           pz_code: eb.ref('excluded.pz_code'),
           description: eb.ref('excluded.description'),

@@ -49,6 +49,8 @@ export type CatalogueTables = {
     display_name: string;
     product_type_name: string;
     release_name: string | null;
+    /** Set by ProductReleaseYearSet; null: the year of the release. */
+    release_year: ColumnType<number | null, number | null | undefined, number | null>;
     official_product: boolean;
     pz_code: string | null;
     description: string | null;

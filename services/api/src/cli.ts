@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
-import { streamName } from '@pz/contracts';
 import { loadConfig } from '@pz/config';
-import { userDecider } from '@pz/domain';
-import { hashPassword } from './auth/passwords';
-import { newSecretKey, sha256Hex } from './auth/secrets';
+import { createAccount } from './accounts/create-account';
 import type { CommandContext } from './commands/command-context';
 import { startServices } from './server';
 
@@ -29,24 +26,16 @@ async function main(argv: string[]): Promise<number> {
   }
   const services = await startServices(loadConfig());
   try {
-    const { bus, allocateIds } = services.deps;
-    const [userId] = await allocateIds('user');
     const context: CommandContext = { actor: { kind: 'system', userId: null, username: null }, client: { kind: 'cli' }, commandId: randomUUID(), correlationId: randomUUID(), causationId: 'cli' };
-    const stream = streamName('user', values.username);
-    const registered = await bus.execute(userDecider, stream, {
-      type: 'RegisterUser', userId: userId as number, username: values.username, firstName: values['first-name'] ?? '', lastName: values['last-name'] ?? '', email: values.email ?? '',
-      passwordHash: await hashPassword(values.password), isAdmin: command === 'create-admin' || values.admin === true,
+    const created = await createAccount(services.deps, {
+      username: values.username, password: values.password, isAdmin: command === 'create-admin' || values.admin === true,
+      firstName: values['first-name'] ?? '', lastName: values['last-name'] ?? '', email: values.email ?? '',
     }, context);
-    if (!registered.ok) {
-      console.error(`${registered.error.code}: ${registered.error.message}`);
+    if (!created.ok) {
+      console.error(`${created.error.code}: ${created.error.message}`);
       return 1;
     }
-    const key = newSecretKey();
-    const issued = await bus.execute(userDecider, stream, { type: 'IssueApiToken', tokenId: randomUUID(), tokenHash: sha256Hex(key) }, { ...context, commandId: randomUUID() });
-    if (!issued.ok) {
-      console.error(`${issued.error.code}: ${issued.error.message}`);
-      return 1;
-    }
+    const { userId, token: key } = created;
     console.log(`created ${command === 'create-admin' || values.admin ? 'admin' : 'user'} ${values.username} (id ${userId})`);
     console.log(`API token: ${key}`);
     return 0;

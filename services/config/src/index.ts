@@ -48,6 +48,8 @@ export interface Config {
   readonly ledgerCheckpointIntervalS: number;
   /** A checkpoint is also taken once this many events were appended since the last one (0: no count). */
   readonly ledgerCheckpointEveryEvents: number;
+  /** `PZ_BOOTSTRAP_ADMIN`: an admin the server creates at start when no account has that name (its token printed once). */
+  readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -86,6 +88,12 @@ function readYourWritesFrom(env: Env): 'header' | 'head' {
   return raw;
 }
 
+function bootstrapAdminFrom(env: Env): Config['bootstrapAdmin'] {
+  const username = nonEmpty(env.PZ_BOOTSTRAP_ADMIN);
+  if (username === null) return null;
+  return { username, password: nonEmpty(env.PZ_BOOTSTRAP_ADMIN_PASSWORD) };
+}
+
 const nonEmpty = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
 
 export function loadConfig(env: Env = process.env): Config {
@@ -114,5 +122,6 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerSigningKey: nonEmpty(env.LEDGER_SIGNING_KEY),
     ledgerCheckpointIntervalS: intFrom(env, 'LEDGER_CHECKPOINT_INTERVAL_S', 60),
     ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
+    bootstrapAdmin: bootstrapAdminFrom(env),
   };
 }

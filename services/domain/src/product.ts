@@ -60,10 +60,12 @@ export interface ProductState {
   readonly columns: readonly ProductColumn[];
   readonly shares: ReadonlyMap<string, { readonly revoked: boolean }>;
   readonly derivedFrom: readonly number[];
+  readonly releaseYear: number | null;
 }
 
 export type ProductCommand =
-  | { type: 'RegisterProduct'; caller: Caller; data: Omit<EventData<'ProductRegistered'>, 'internalName' | 'ownerId' | 'initialStatus' | 'origin' | 'processId'> & { origin?: string; processId?: string | null; initialStatus?: 0 | 3 }; releaseExists: boolean }
+  | { type: 'RegisterProduct'; caller: Caller; data: Omit<EventData<'ProductRegistered'>, 'internalName' | 'ownerId' | 'initialStatus' | 'origin' | 'processId'> & { origin?: string; processId?: string | null; initialStatus?: 0 | 3 }; releaseExists: boolean; releaseYear?: number | null }
+  | { type: 'SetReleaseYear'; caller: Caller; releaseYear: number | null }
   | { type: 'EditProductMetadata'; caller: Caller; changes: EventData<'ProductMetadataEdited'>['changes']; releaseExists: boolean }
   | { type: 'AttachProductFile'; caller: Caller; file: Omit<EventData<'ProductFileAttached'>, 'productId'> }
   | { type: 'RemoveProductFile'; caller: Caller; fileId: number }
@@ -91,6 +93,7 @@ const initialState = (): ProductState => ({
   columns: [],
   shares: new Map(),
   derivedFrom: [],
+  releaseYear: null,
 });
 
 /** Events recorded before suggestions existed carry no `associatedBy`: a set ucd or alias was then the owner's. */
@@ -140,6 +143,8 @@ function evolve(state: ProductState, event: PzEvent): ProductState {
       return { ...state, official: false };
     case 'ProductDerivationDeclared':
       return { ...state, derivedFrom: event.data.derivedFrom };
+    case 'ProductReleaseYearSet':
+      return { ...state, releaseYear: event.data.releaseYear };
     case 'ProductShared': {
       const shares = new Map(state.shares);
       shares.set(event.data.shareId, { revoked: false });
@@ -192,6 +197,11 @@ export const MAX_DESCRIPTION_LENGTH = { tabular: 64_000, other: 16_000 } as cons
 
 export const maxDescriptionLength = (typeName: string): number => (typeRules(typeName)?.tabular ? MAX_DESCRIPTION_LENGTH.tabular : MAX_DESCRIPTION_LENGTH.other);
 
+/** A calendar year, as the reference model's `release_year` holds one. */
+function checkReleaseYear(year: number): DomainError | null {
+  return Number.isInteger(year) && year >= 1000 && year <= 9999 ? null : domainError('VALIDATION_FAILED', `release_year must be a year (1000-9999), not ${year}`, 'release_year');
+}
+
 const canChange = (state: ProductState, caller: Caller): boolean => caller.isAdmin || caller.userId === state.ownerId;
 
 function guard(state: ProductState, caller: Caller, what: string): DomainError | null {
@@ -214,6 +224,9 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
     if (problem) return err(problem);
     if (d.officialProduct && !command.caller.isAdmin) return err(domainError('FORBIDDEN', 'only admins may create official products', 'official_product'));
     if (d.derivedFrom.includes(d.productId)) return err(domainError('VALIDATION_FAILED', 'a product cannot be derived from itself', 'derived_from'));
+    const year = command.releaseYear ?? null;
+    const badYear = year === null ? null : checkReleaseYear(year);
+    if (badYear) return err(badYear);
     return decided([
       {
         type: 'ProductRegistered',
@@ -226,6 +239,7 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
           initialStatus: d.initialStatus ?? 0,
         },
       },
+      ...(year === null ? [] : [{ type: 'ProductReleaseYearSet' as const, data: { productId: d.productId, releaseYear: year } }]),
     ]);
   }
 
@@ -247,6 +261,12 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       const changes = Object.fromEntries(Object.entries(c).filter(([, v]) => v !== undefined));
       if (Object.keys(changes).length === 0) return decided([]);
       return decided([{ type: 'ProductMetadataEdited', data: { productId, changes } }]);
+    }
+    case 'SetReleaseYear': {
+      const badYear = command.releaseYear === null ? null : checkReleaseYear(command.releaseYear);
+      if (badYear) return err(badYear);
+      if (command.releaseYear === state.releaseYear) return decided([]);
+      return decided([{ type: 'ProductReleaseYearSet', data: { productId, releaseYear: command.releaseYear } }]);
     }
     case 'AttachProductFile': {
       if (command.caller.userId !== state.ownerId) return err(domainError('FORBIDDEN', 'only the owner may add files to this product'));

@@ -8,6 +8,7 @@ export const PRODUCT_ROW_COLUMNS = [
   'products.display_name',
   'products.product_type_name',
   'products.release_name',
+  'products.release_year',
   'products.official_product',
   'products.pz_code',
   'products.description',

@@ -35,7 +35,7 @@ for (const backend of testBackends()) {
     beforeAll(async () => {
       server = await startTestServer(backend);
       auth = (await server.createUser('notebook')).auth;
-    });
+    }, 180_000);
     afterAll(async () => server.stop());
 
     it('refusal 1: unknown and read-only fields are ignored, and stored nowhere (neither in the event nor in the read model)', async () => {
@@ -122,6 +122,30 @@ for (const backend of testBackends()) {
       const published = await sendJson('POST', '/api/products/', clientCreate({ status: 1 }));
       expect(published.status).toBe(400);
       expect(published.body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'status', status: [expect.stringMatching(/status must be 0/)] });
+    });
+
+    it('release_year is writable as in the reference model: on create, on PATCH, and null gives back the release\'s year', async () => {
+      const before = await server.deps.store.headPosition();
+      const created = await sendJson('POST', '/api/products/', clientCreate({ display_name: 'With a year', product_type: 'training_set', release: 1, release_year: 2024 }));
+      expect(created.status).toBe(201);
+      expect(created.body.release_year).toBe(2024);
+      expect((await eventsSince(before)).map((e) => [e.type, e.data])).toEqual([
+        ['ProductRegistered', expect.not.objectContaining({ releaseYear: expect.anything() as unknown })],
+        ['ProductReleaseYearSet', { productId: created.body.id, releaseYear: 2024 }],
+      ]);
+      const id = created.body.id as number;
+      expect((await sendJson('PATCH', `/api/products/${id}/`, { release_year: 2031 })).body.release_year).toBe(2031);
+      expect((await send({ method: 'GET', url: `/api/products/${id}/`, headers: { authorization: auth } })).body.release_year).toBe(2031);
+      const cleared = await sendJson('PATCH', `/api/products/${id}/`, { release_year: null });
+      expect(cleared.body.release_year).toBe(new Date().getUTCFullYear()); // DP1, seeded this year
+      const head = await server.deps.store.headPosition();
+      expect((await sendJson('PATCH', `/api/products/${id}/`, { release_year: null })).status).toBe(200);
+      expect(await eventsSince(head)).toEqual([]);
+      const bad = await sendJson('PATCH', `/api/products/${id}/`, { release_year: 99 });
+      expect(bad.status).toBe(400);
+      expect(bad.body).toMatchObject({ field: 'release_year', release_year: [expect.stringMatching(/release_year must be a year/)] });
+      const form = await sendForm('PATCH', `/api/products/${id}/`, { release_year: '2027' });
+      expect(form.body.release_year).toBe(2027);
     });
 
     it('validation errors carry the DRF shape {"<field>": ["message"]} beside {detail, code, field}', async () => {

@@ -18,6 +18,7 @@ import { visibleProduct } from './product-lookup';
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IdOrName = Type.Union([Type.Integer(), Type.String({ maxLength: 255 })]);
+const ReleaseYear = Type.Integer({ description: "the data's year, as the reference model's writable release_year; null (PATCH): the release's year again" });
 
 // Unknown and read-only fields are dropped before the handler (http/lenient-validation.ts); `null`
 // for an optional field means "not given". `status` is writable as in the reference model, but a
@@ -32,6 +33,7 @@ const CreateBody = Type.Object({
   description: Type.Optional(Nullable(Type.String({ maxLength: 100000 }))),
   derived_from: Type.Optional(Nullable(Type.Array(Type.Integer(), { maxItems: 100 }))),
   status: Type.Optional(Nullable(Type.Integer({ description: 'only 0 (registering) is accepted; publish with PATCH status=1' }))),
+  release_year: Type.Optional(Nullable(ReleaseYear)),
 }, { additionalProperties: false });
 
 const PatchBody = Type.Object({
@@ -42,6 +44,7 @@ const PatchBody = Type.Object({
   description: Type.Optional(Nullable(Type.String({ maxLength: 100000 }))),
   status: Type.Optional(Type.Integer()),
   derived_from: Type.Optional(Type.Array(Type.Integer(), { maxItems: 100 })),
+  release_year: Type.Optional(Nullable(ReleaseYear)),
 }, { additionalProperties: false });
 
 /** `/api/products/`: the catalogue list and each product's lifecycle (create, edit, publish, delete). */
@@ -116,6 +119,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
       type: 'RegisterProduct',
       caller: domainCaller(caller),
       releaseExists: release.exists,
+      releaseYear: b.release_year ?? null,
       data: { productId: id, displayName: b.display_name, productTypeName: type.name, releaseName: release.name, officialProduct: b.official_product ?? false, pzCode: b.pz_code || null, description: b.description ?? null, derivedFrom: b.derived_from ?? [] },
     }, context);
     // A retried create (same Idempotency-Key) lands on the same id and finds its product there.
@@ -160,6 +164,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
       if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
       commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
     }
+    if (b.release_year !== undefined) commands.push({ type: 'SetReleaseYear', caller: who, releaseYear: b.release_year });
     if (b.official_product !== undefined && b.official_product !== row.official_product) commands.push({ type: 'SetOfficial', caller: who, official: b.official_product });
     if (b.status !== undefined && b.status !== row.status) {
       if (b.status === 1) commands.push({ type: 'PublishProduct', caller: who });

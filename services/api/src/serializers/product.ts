@@ -39,7 +39,7 @@ export function productJson(row: ProductRow, caller: AuthenticatedCaller | null)
   const isOwner = caller !== null && caller.userId === row.owner_id;
   const mayChange = isOwner || (caller?.isAdmin ?? false);
   const type = PRODUCT_TYPES.find((t) => t.name === row.product_type_name);
-  const year = row.release_created_at ? new Date(row.release_created_at).getUTCFullYear() : null;
+  const year = row.release_year ?? (row.release_created_at ? new Date(row.release_created_at).getUTCFullYear() : null);
   return {
     id: row.id,
     release: row.release_id,
