@@ -6,6 +6,7 @@ import type { Page } from '../http/pagination';
 import type { RegistryProblem } from './errors';
 import { findRegistry, mainFilePath, type MainFileRow } from './main-file';
 import { NOT_A_TABLE_FORMAT, NOT_STORED_FORMAT } from './registry-outcome';
+import { findReadFailure, isRecordedFailure, recordReadFailure } from './read-failures';
 
 export interface DataPage {
   readonly count: number;
@@ -38,6 +39,9 @@ export async function readDataPage(
   }
   const located = mainFilePath(blobs, file);
   if ('code' in located) return located;
+  // A file that already failed to decode is not decoded again (see read-failures.ts).
+  const failed = await findReadFailure(db, file.sha256);
+  if (failed) return { code: failed.code, message: failed.message };
   // Registry counted this very file's rows: a CSV page then need not read to the end to count them.
   const knownRowCount = registry.file_id === file.id && registry.n_rows !== null ? Number(registry.n_rows) : undefined;
   const read = await readTableRows(located.path, {
@@ -50,6 +54,7 @@ export async function readDataPage(
   });
   if (!read.ok) {
     if (read.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: read.error.message };
+    if (isRecordedFailure(registry.format ?? '', read.error.code)) await recordReadFailure(db, file.sha256, read.error);
     return { code: read.error.code, message: read.error.message };
   }
   return { count: read.value.count, columns: read.value.columns, results: read.value.rows };
