@@ -13,6 +13,8 @@ import { openRateLimitStore } from './http/rate-limit-store';
 import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
 import { createIdAllocator } from './ids';
+import { migrateReadFailures } from './registry/read-failures';
+import { configureTableReaders } from '@pz/tables';
 import { seedReferenceData } from './seed';
 
 export interface RunningServices {
@@ -28,6 +30,7 @@ export interface StartOptions extends AppOptions {
 
 /** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
 export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {
+  configureTableReaders(config.tableReaders);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, schema: config.databaseSchema ?? undefined }));
   const store = await openEventStore(config, database);
   const blobs = await openBlobStore(config.blobDir);
@@ -37,6 +40,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   await projector.start();
   const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000) });
   const allocateIds = await createIdAllocator(database);
+  await migrateReadFailures(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);

@@ -47,3 +47,12 @@ describe('ledger checkpoints', () => {
     expect(() => loadConfig({ LEDGER_CHECKPOINT_EVERY_EVENTS: '-1' })).toThrow(/LEDGER_CHECKPOINT_EVERY_EVENTS/);
   });
 });
+
+describe('table reader limits', () => {
+  it('come from TABLE_DECODE_WORKERS, TABLE_DECODE_QUEUE, TABLE_DECODES_PER_USER, TABLE_WORKER_HEAP_MB, HDF5_MEMORY_MB, HDF5_MAX_CHUNK_BYTES', () => {
+    expect(loadConfig({}).tableReaders).toEqual({ decodeWorkers: 2, decodeQueue: 16, decodesPerRequester: 2, workerHeapMb: 512, hdf5MemoryMb: 512, hdf5MaxChunkBytes: 16 * 1024 ** 2 });
+    const set = loadConfig({ TABLE_DECODE_WORKERS: '1', TABLE_DECODE_QUEUE: '0', TABLE_DECODES_PER_USER: '3', TABLE_WORKER_HEAP_MB: '256', HDF5_MEMORY_MB: '128', HDF5_MAX_CHUNK_BYTES: '1048576' });
+    expect(set.tableReaders).toEqual({ decodeWorkers: 1, decodeQueue: 0, decodesPerRequester: 3, workerHeapMb: 256, hdf5MemoryMb: 128, hdf5MaxChunkBytes: 1048576 });
+    expect(() => loadConfig({ TABLE_DECODE_WORKERS: '0' })).toThrow(/TABLE_DECODE_WORKERS/);
+  });
+});

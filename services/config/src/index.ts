@@ -50,6 +50,24 @@ export interface Config {
   readonly ledgerCheckpointEveryEvents: number;
   /** `PZ_BOOTSTRAP_ADMIN`: an admin the server creates at start when no account has that name (its token printed once). */
   readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
+  /** Limits of the table readers against hostile files (docs/reliability.md, "Hostile files"). */
+  readonly tableReaders: TableReaderSettings;
+}
+
+/** Mirrors `TableReaderLimits` of @pz/tables (config depends on no other package). */
+export interface TableReaderSettings {
+  /** TABLE_DECODE_WORKERS: Parquet decodes, and HDF5 reads, running at once per process (each kind its own pool). */
+  readonly decodeWorkers: number;
+  /** TABLE_DECODE_QUEUE: reads waiting for a worker before more are answered 503. */
+  readonly decodeQueue: number;
+  /** TABLE_DECODES_PER_USER: reads one user may have running or waiting (429 past that). */
+  readonly decodesPerRequester: number;
+  /** TABLE_WORKER_HEAP_MB: JavaScript heap of one reader worker. */
+  readonly workerHeapMb: number;
+  /** HDF5_MEMORY_MB: WebAssembly memory of one HDF5 worker. */
+  readonly hdf5MemoryMb: number;
+  /** HDF5_MAX_CHUNK_BYTES: largest uncompressed HDF5 chunk a file may declare. */
+  readonly hdf5MaxChunkBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -123,5 +141,13 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerCheckpointIntervalS: intFrom(env, 'LEDGER_CHECKPOINT_INTERVAL_S', 60),
     ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
     bootstrapAdmin: bootstrapAdminFrom(env),
+    tableReaders: {
+      decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', 2),
+      decodeQueue: intFrom(env, 'TABLE_DECODE_QUEUE', 16),
+      decodesPerRequester: positiveIntFrom(env, 'TABLE_DECODES_PER_USER', 2),
+      workerHeapMb: positiveIntFrom(env, 'TABLE_WORKER_HEAP_MB', 512),
+      hdf5MemoryMb: positiveIntFrom(env, 'HDF5_MEMORY_MB', 512),
+      hdf5MaxChunkBytes: positiveIntFrom(env, 'HDF5_MAX_CHUNK_BYTES', 16 * 1024 ** 2),
+    },
   };
 }

@@ -18,9 +18,9 @@ export interface TableReaderLimits {
   readonly hdf5RecycleMb: number;
   /** Largest uncompressed HDF5 chunk a file may declare. */
   readonly hdf5MaxChunkBytes: number;
-  /** Largest number of bytes one window of HDF5 rows may need. */
-  readonly hdf5MaxWindowBytes: number;
-  /** Largest FITS header (bytes) read before the file is refused. */
+  /** Largest number of bytes one window of rows may need (HDF5, FITS), all columns together. */
+  readonly maxWindowBytes: number;
+  /** FITS header bytes parsed, all HDUs together, looking for the table; past that the file is refused. */
   readonly fitsMaxHeaderBytes: number;
 }
 
@@ -32,8 +32,9 @@ export const DEFAULT_TABLE_READER_LIMITS: TableReaderLimits = {
   hdf5MemoryMb: 512,
   hdf5RecycleMb: 256,
   hdf5MaxChunkBytes: 16 * 1024 ** 2,
-  hdf5MaxWindowBytes: 64 * 1024 ** 2,
-  fitsMaxHeaderBytes: 1024 ** 2,
+  maxWindowBytes: 64 * 1024 ** 2,
+  // The per-header cap the reader always had (2800 blocks of 2880 bytes), now for the whole walk.
+  fitsMaxHeaderBytes: 2800 * 2880,
 };
 
 let current: TableReaderLimits = DEFAULT_TABLE_READER_LIMITS;

@@ -8,6 +8,7 @@ import { EXTRACTED_NAME, EXTRACTED_SHA256, loadRowIndex } from './derived-blobs'
 import { findRegistry, mainFilePath, type MainFileRow } from './main-file';
 import { Semaphore } from './semaphore';
 import { NOT_A_TABLE_FORMAT, NOT_STORED_FORMAT } from './registry-outcome';
+import { findReadFailure, isRecordedFailure, recordReadFailure } from './read-failures';
 
 export interface DataPage {
   readonly count: number;
@@ -57,6 +58,9 @@ export async function readDataPage(
     const why = registry.format === NOT_STORED_FORMAT ? 'only its metadata is kept on this server' : 'it is not a table';
     return { code: 'NOT_A_TABLE', message: `Table preview not available for the main file "${file.name}": ${why}.` };
   }
+  // A file that already failed to decode is not decoded again (see read-failures.ts).
+  const failed = await findReadFailure(db, file.sha256);
+  if (failed) return { code: failed.code, message: failed.message };
   const sameFile = registry.file_id === file.id;
   const source = previewSource(blobs, file, sameFile ? registry.details : {});
   if ('code' in source) return source;
@@ -77,6 +81,7 @@ export async function readDataPage(
   );
   if (!read.ok) {
     if (read.error.code === 'TABLE_FILE_UNAVAILABLE') return { code: 'STORAGE_UNAVAILABLE', message: read.error.message };
+    if (isRecordedFailure(registry.format ?? '', read.error.code)) await recordReadFailure(db, file.sha256, read.error);
     return { code: read.error.code, message: read.error.message };
   }
   return { count: read.value.count, columns: read.value.columns, results: read.value.rows };

@@ -54,6 +54,18 @@ for (const backend of testBackends()) {
       expect(data.body).toMatchObject({ code: 'NOT_A_TABLE' });
     }, 60_000);
 
+    it('a decode failure on a later page is recorded once (by sha256) and answers later pages from the record', async () => {
+      const id = await createProduct(server, alice.auth, 'redshift_catalog');
+      await attachMainFile(server, id, alice.userId, files.path('late-corrupt.h5'));
+      expect((await call('POST', `/api/products/${id}/registry/`, alice.auth)).status).toBe(200);
+      const failing = await call('GET', `/api/products/${id}/read_data/?page=2&page_size=1000`, alice.auth);
+      expect(failing.status).toBe(422);
+      expect(failing.body).toMatchObject({ code: 'TABLE_UNREADABLE' });
+      // Page 1 decodes fine, so a 422 for it can only come from the record.
+      const first = await call('GET', `/api/products/${id}/read_data/?page=1&page_size=1000`, alice.auth);
+      expect(first).toEqual(failing);
+    }, 60_000);
+
     it('an 80 MB gzip chunk in a 161 KB file fails registry with 422 TABLE_LIMIT_EXCEEDED', async () => {
       const { registry } = await attempt('redshift_catalog', 'bigchunk.h5');
       expect(registry.status).toBe(422);

@@ -1,6 +1,7 @@
 import { err, ok, type Result } from '@pz/contracts';
 import { tableFailure, type TableError } from '../errors';
 import type { FileRangeReader } from '../file-range-reader';
+import { tableReaderLimits } from '../reader-limits';
 import { BLOCK_BYTES, FitsHeaderParser, type FitsHeader } from './fits-header';
 
 /** 100,000 cards; a real header is a few hundred. Past this the file is not FITS. */
@@ -24,10 +25,19 @@ export interface FitsTableHdu extends FitsHdu {
 
 const padded = (bytes: number): number => Math.ceil(bytes / BLOCK_BYTES) * BLOCK_BYTES;
 
-async function readHeader(reader: FileRangeReader, start: number, index: number): Promise<Result<FitsHdu, TableError>> {
+/** Header blocks the whole walk may still parse (`fitsMaxHeaderBytes`). */
+interface HeaderBudget {
+  blocksLeft: number;
+}
+
+async function readHeader(reader: FileRangeReader, start: number, index: number, budget: HeaderBudget): Promise<Result<FitsHdu, TableError>> {
   const parser = new FitsHeaderParser();
   const where = index === 0 ? 'primary header' : `header of extension ${index}`;
   for (let blockIndex = 0; blockIndex < MAX_HEADER_BLOCKS; blockIndex++) {
+    if (budget.blocksLeft <= 0) {
+      return tableFailure('TABLE_LIMIT_EXCEEDED', `The FITS headers before the table (at the ${where}) are longer than the ${tableReaderLimits().fitsMaxHeaderBytes} bytes read here to find it.`);
+    }
+    budget.blocksLeft -= 1;
     const position = start + blockIndex * BLOCK_BYTES;
     const block = await reader.read(position, BLOCK_BYTES);
     if (block.length < BLOCK_BYTES) {
@@ -76,7 +86,8 @@ function declaredDataBytes(header: FitsHeader): Result<number, string> {
 export async function findFirstTableHdu(reader: FileRangeReader): Promise<Result<FitsTableHdu, TableError>> {
   const firstCard = String.fromCharCode(...(await reader.read(0, 9)));
   if (firstCard !== 'SIMPLE  =') return tableFailure('TABLE_UNREADABLE', 'This is not a FITS file: it does not begin with SIMPLE = T.');
-  const primary = await readHeader(reader, 0, 0);
+  const budget: HeaderBudget = { blocksLeft: Math.floor(tableReaderLimits().fitsMaxHeaderBytes / BLOCK_BYTES) };
+  const primary = await readHeader(reader, 0, 0, budget);
   if (!primary.ok) return primary;
   if (primary.value.header.logical('SIMPLE') !== true) {
     return tableFailure('TABLE_UNREADABLE', 'This is not a standard FITS file: the primary header lacks SIMPLE = T.');
@@ -86,7 +97,7 @@ export async function findFirstTableHdu(reader: FileRangeReader): Promise<Result
   for (let index = 1; index < MAX_HDUS; index++) {
     const next = hdu.dataStart + padded(hdu.dataBytes);
     if (next >= reader.size) break;
-    const extension = await readHeader(reader, next, index);
+    const extension = await readHeader(reader, next, index, budget);
     if (!extension.ok) return extension;
     hdu = extension.value;
     const xtension = hdu.header.text('XTENSION')?.trim();

@@ -1,6 +1,7 @@
 import { ok, type Result } from '@pz/contracts';
 import { tableFailure, type TableError } from '../errors';
 import { withFileRangeReader } from '../file-range-reader';
+import { tableReaderLimits } from '../reader-limits';
 import type { ReadContext, RowWindow, TableRow, TableSlice } from '../types';
 import { asciiTableColumns } from './ascii-table-columns';
 import { binaryTableColumns } from './bintable-columns';
@@ -34,6 +35,13 @@ export function readFitsTable(filePath: string, window: RowWindow, context: Read
 
     const first = Math.min(window.offset, nRows);
     const count = Math.min(window.limit, nRows - first);
+    const { maxWindowBytes } = tableReaderLimits();
+    if (count * rowBytes > maxWindowBytes) {
+      return tableFailure(
+        'TABLE_LIMIT_EXCEEDED',
+        `Reading ${count} rows of this FITS table needs ${count * rowBytes} bytes (${rowBytes} per row), more than the ${maxWindowBytes} bytes allowed per read: ask for fewer rows.`,
+      );
+    }
     const rows: TableRow[] = [];
     if (count > 0 && rowBytes > 0) {
       const bytes = await reader.read(hdu.dataStart + first * rowBytes, count * rowBytes);

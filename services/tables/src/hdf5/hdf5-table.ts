@@ -59,7 +59,7 @@ export async function readHdf5Table(filePath: string, window: RowWindow, context
     {
       filePath,
       window,
-      limits: { maxChunkBytes: limits.hdf5MaxChunkBytes, maxWindowBytes: limits.hdf5MaxWindowBytes },
+      limits: { maxChunkBytes: limits.hdf5MaxChunkBytes, maxWindowBytes: limits.maxWindowBytes },
       recycleBytes: limits.hdf5RecycleMb * 1024 ** 2,
     },
     context.decodeTimeoutMs ?? DEFAULT_DECODE_TIMEOUT_MS,

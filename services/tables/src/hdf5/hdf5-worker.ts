@@ -39,6 +39,9 @@ function withMemoryCause(result: Result<TableSlice, TableError>): Result<TableSl
 
 const port = parentPort;
 if (port) {
+  // libhdf5 loads before the first task's clock starts (see WorkerPool's READY_MESSAGE).
+  await loadH5wasm();
+  port.postMessage({ ready: true });
   port.on('message', (message: { id: number; request: Hdf5ReadRequest }) => {
     const { id, request } = message;
     void (async () => {

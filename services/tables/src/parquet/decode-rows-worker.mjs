@@ -51,6 +51,7 @@ async function decode({ filePath, metadata, rowStart, rowEnd, columns }) {
   }
 }
 
+parentPort.postMessage({ ready: true });
 parentPort.on('message', async ({ id, request }) => {
   const reply = await decode(request);
   parentPort.postMessage({ id, reply });

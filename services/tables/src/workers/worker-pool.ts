@@ -30,6 +30,12 @@ export interface WorkerPoolOptions {
   readonly perRequester: number;
 }
 
+/**
+ * Worker scripts post `{ ready: true }` once loaded: a task's time limit runs from then, so a
+ * slow start (libhdf5 takes seconds to load on a busy machine) is never taken for a hostile file.
+ */
+export const READY_MESSAGE = { ready: true } as const;
+
 interface Task<Request, Reply> {
   readonly id: number;
   readonly request: Request;
@@ -41,7 +47,13 @@ interface Task<Request, Reply> {
 interface Slot {
   readonly worker: Worker;
   busy: boolean;
+  /** The worker posted `{ ready: true }`: its libraries are loaded, tasks' clocks may start. */
+  ready: boolean;
+  onReady: (() => void) | null;
 }
+
+/** A worker that has not said it is ready by then is deemed broken. */
+const STARTUP_TIMEOUT_MS = 120_000;
 
 const isPooledReply = (value: unknown): value is PooledReply<unknown> =>
   typeof value === 'object' && value !== null && 'id' in value && 'reply' in value;
@@ -122,8 +134,13 @@ export class WorkerPool<Request, Reply> {
     });
     // An idle worker must not keep the process alive.
     worker.unref();
-    const slot: Slot = { worker, busy: false };
+    const slot: Slot = { worker, busy: false, ready: false, onReady: null };
     this.slots.push(slot);
+    worker.on('message', (message: unknown) => {
+      if (typeof message !== 'object' || message === null || !('ready' in message) || slot.ready) return;
+      slot.ready = true;
+      slot.onReady?.();
+    });
     worker.on('exit', () => this.retire(slot));
     worker.on('error', () => this.retire(slot));
     return slot;
@@ -145,6 +162,7 @@ export class WorkerPool<Request, Reply> {
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      slot.onReady = null;
       worker.off('message', onMessage);
       worker.off('error', onError);
       worker.off('exit', onExit);
@@ -166,7 +184,13 @@ export class WorkerPool<Request, Reply> {
       finish(outOfMemory ? { kind: 'out-of-memory' } : { kind: 'crashed', message: cause.message }, false);
     };
     const onExit = (code: number) => finish({ kind: 'crashed', message: `the worker stopped (exit code ${code})` }, false);
-    const timer = setTimeout(() => finish({ kind: 'timeout', ms: task.timeoutMs }, false), task.timeoutMs);
+    let timer = setTimeout(() => finish({ kind: 'crashed', message: `the worker did not start within ${STARTUP_TIMEOUT_MS / 1000} s` }, false), STARTUP_TIMEOUT_MS);
+    const startClock = () => {
+      clearTimeout(timer);
+      timer = setTimeout(() => finish({ kind: 'timeout', ms: task.timeoutMs }, false), task.timeoutMs);
+    };
+    if (slot.ready) startClock();
+    else slot.onReady = startClock;
     worker.on('message', onMessage);
     worker.on('error', onError);
     worker.on('exit', onExit);
