@@ -11,6 +11,7 @@ import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import { TokenCallers } from './auth/token-callers';
 import type { AppDeps } from './deps';
 import { answerClientError } from './http/client-errors';
+import { refuseMalformedIfMatch } from './http/if-match';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import type { PzApp } from './http/app-types';
 import { sendProblem } from './http/problem';
@@ -122,6 +123,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     if (where === null) return;
     return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `${where} holds a NUL character or a lone UTF-16 surrogate (\\u0000, \\uD800-\\uDFFF), which cannot be stored`, field: where.split('.').at(-1) ?? where });
   });
+  app.addHook('preValidation', refuseMalformedIfMatch);
   await app.register(cookie);
   await app.register(formbody);
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.
