@@ -25,7 +25,7 @@ for (const backend of testBackends()) {
       server = await startTestServer(backend);
       alice = await server.createUser('alice');
       admin = await server.createUser('coordinator', { admin: true });
-    });
+    }, 180_000);
     afterAll(async () => server.stop());
 
     it('refuses an Idempotency-Key reused on a different request with 422, and answers the same request retried as before', async () => {

@@ -10,7 +10,7 @@ import { authenticate } from './auth/authenticate';
 import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import { TokenCallers } from './auth/token-callers';
 import type { AppDeps } from './deps';
-import { answerClientError } from './http/client-errors';
+import { clientErrorAnswerer, frameworkErrorAnswerer } from './http/client-errors';
 import { refuseMalformedIfMatch } from './http/if-match';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import type { PzApp } from './http/app-types';
@@ -87,7 +87,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: clientErrorAnswerer({ behindTls: deps.config.secureCookies, docsPrefix: DOCS_PREFIX }),
+    frameworkErrors: frameworkErrorAnswerer({ behindTls: deps.config.secureCookies, docsPrefix: DOCS_PREFIX }),
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

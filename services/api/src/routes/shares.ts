@@ -160,13 +160,13 @@ async function sharedProduct(deps: AppDeps, key: string, reply: FastifyReply): P
   return row;
 }
 
-/** A normalised ISO instant in the future, null for "never", or the problem with the value given. */
 /** Whether the day exists: `Date.parse` takes 2030-02-30 for March 2. */
 const calendarDate = (year: number, month: number, day: number): boolean => {
   const d = new Date(Date.UTC(year, month - 1, day));
   return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
 };
 
+/** A normalised ISO instant in the future, null for "never", or the problem with the value given. */
 function parseExpiry(value: string | null | undefined): Result<string | null, Problem> {
   if (value === undefined || value === null || value === '') return ok(null);
   const at = Date.parse(value);
