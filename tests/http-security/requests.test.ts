@@ -51,7 +51,8 @@ for (const backend of testBackends()) {
 
     it('refuses sign-in and sign-up posted from another site, and lets programs and our own origin through', async () => {
       const login = { username: 'alice', password: 'correct horse battery' };
-      for (const headers of [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }]) {
+      const crossSite: Record<string, string>[] = [{ origin: 'https://evil.example' }, { origin: 'null' }, { 'sec-fetch-site': 'cross-site' }, { 'sec-fetch-site': 'same-site' }];
+      for (const headers of crossSite) {
         const refused = await call('POST', '/api/auth/login/', undefined, login, headers);
         expect(refused.status, JSON.stringify(headers)).toBe(403);
         expect(refused.headers['set-cookie']).toBeUndefined();

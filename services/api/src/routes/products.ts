@@ -44,7 +44,7 @@ const PatchBody = Type.Object({
 export async function productRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
-  const listings = new ListingCache((since) => readListingChanges(db, since));
+  const listings = new ListingCache((since) => readListingChanges(db, since), 1000, deps.config.listingCacheMaxBytes);
 
   const resolveType = async (value: number | string) => {
     const q = db.selectFrom('product_types').select('name');
