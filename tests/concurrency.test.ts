@@ -19,15 +19,15 @@ for (const backend of testBackends()) {
     });
     afterAll(async () => server.stop());
 
-    it('two clients editing the same revision at once: one succeeds, the other gets 409', async () => {
+    it('two clients editing the same revision at once: one succeeds, the other gets 412 (If-Match)', async () => {
       const p = await call('POST', '/api/products/', alice.auth, { display_name: 'Race', product_type: 'other' });
       const etag = String((await call('GET', `/api/products/${p.body.id}/`, alice.auth)).headers.etag);
       const [a, b] = await Promise.all([
         call('PATCH', `/api/products/${p.body.id}/`, alice.auth, { description: 'from alice' }, { 'if-match': etag }),
         call('PATCH', `/api/products/${p.body.id}/`, admin.auth, { description: 'from admin' }, { 'if-match': etag }),
       ]);
-      expect([a.status, b.status].sort()).toEqual([200, 409]);
-      const loser = a.status === 409 ? a : b;
+      expect([a.status, b.status].sort()).toEqual([200, 412]);
+      const loser = a.status === 412 ? a : b;
       expect(loser.body.detail).toMatch(/changed since you read it/);
       const winner = a.status === 200 ? 'from alice' : 'from admin';
       expect((await call('GET', `/api/products/${p.body.id}/`, alice.auth)).body.description).toBe(winner);

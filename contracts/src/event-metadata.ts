@@ -33,6 +33,12 @@ export const EventMetadataInput = Type.Object({
   causationId: Type.String(),
   /** ISO-8601 UTC instant chosen by the command handler, part of the hashed content. */
   recordedAt: Type.String(),
+  /**
+   * Set when the client sent an `Idempotency-Key`: the sha256 of the request (method, URL,
+   * body) that used it. The same key on a different request is refused (422) rather than
+   * taken for a retry of this one.
+   */
+  requestFingerprint: Type.Optional(Type.String({ pattern: '^[0-9a-f]{64}$' })),
 });
 export type EventMetadataInput = Static<typeof EventMetadataInput>;
 

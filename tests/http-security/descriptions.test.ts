@@ -21,7 +21,7 @@ for (const backend of testBackends()) {
     beforeAll(async () => {
       server = await startTestServer(backend);
       alice = await server.createUser('alice');
-    });
+    }, 180_000);
     afterAll(async () => server.stop());
 
     it('caps the description per product type with a 400 naming description', async () => {

@@ -10,7 +10,8 @@ import { authenticate } from './auth/authenticate';
 import { ANONYMOUS, type RequestCaller } from './auth/caller';
 import { TokenCallers } from './auth/token-callers';
 import type { AppDeps } from './deps';
-import { answerClientError } from './http/client-errors';
+import { clientErrorAnswerer, frameworkErrorAnswerer } from './http/client-errors';
+import { refuseMalformedIfMatch } from './http/if-match';
 import { fastifyTrustProxy } from './http/trust-proxy';
 import { lenientValidatorCompiler, parseFormBody } from './http/lenient-validation';
 import type { PzApp } from './http/app-types';
@@ -91,7 +92,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 500 },
     bodyLimit: 1024 * 1024,
     trustProxy: fastifyTrustProxy(deps.config.trustProxy),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: clientErrorAnswerer({ behindTls: deps.config.secureCookies, docsPrefix: DOCS_PREFIX }),
+    frameworkErrors: frameworkErrorAnswerer({ behindTls: deps.config.secureCookies, docsPrefix: DOCS_PREFIX }),
   }).withTypeProvider<TypeBoxTypeProvider>();
   // Unknown body fields dropped, JSON never coerced (null stays null), forms and queries coerced.
   app.setValidatorCompiler(lenientValidatorCompiler());
@@ -130,6 +132,7 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
     if (where === null) return;
     return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `${where} holds a NUL character or a lone UTF-16 surrogate (\\u0000, \\uD800-\\uDFFF), which cannot be stored`, field: where.split('.').at(-1) ?? where });
   });
+  app.addHook('preValidation', refuseMalformedIfMatch);
   await app.register(cookie);
   await app.register(formbody, { parser: parseFormBody });
   // Only the routes that declare `config.rateLimit` (login, sign-up, token) are limited.

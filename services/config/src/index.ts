@@ -31,6 +31,8 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Uploads one user may have in progress at once; the next gets 429 before a byte is stored. */
   readonly maxConcurrentUploadsPerUser: number;
+  /** Bytes the product-list cache may hold per process (rows and the answers made from them, estimated). */
+  readonly listingCacheMaxBytes: number;
   /**
    * Which proxies may speak for the client through X-Forwarded-For/-Proto/-Host: none (false,
    * the default: the socket's address counts, so a client cannot pick its own address to dodge
@@ -135,6 +137,7 @@ export function loadConfig(env: Env = process.env): Config {
     tableDecodeTimeoutMs: positiveIntFrom(env, 'TABLE_DECODE_TIMEOUT_MS', 30_000),
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
+    listingCacheMaxBytes: positiveIntFrom(env, 'LISTING_CACHE_MAX_BYTES', 64 * 1024 ** 2),
     trustProxy: trustProxyFrom(env),
     readYourWrites: readYourWritesFrom(env),
     ledgerSigningKey: nonEmpty(env.LEDGER_SIGNING_KEY),

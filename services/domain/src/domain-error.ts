@@ -8,6 +8,8 @@ export type DomainErrorCode =
   | 'MISSING_REQUIRED_COLUMNS'
   | 'ALREADY_EXISTS'
   | 'CONFLICT'
+  | 'PRECONDITION_FAILED'
+  | 'IDEMPOTENCY_KEY_REUSED'
   | 'INVALID_STATE';
 
 export type DomainError = CodedError<DomainErrorCode>;

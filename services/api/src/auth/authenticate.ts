@@ -1,8 +1,9 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Caller } from '@pz/domain';
 import type { CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../deps';
+import { parseIfMatch } from '../http/if-match';
 import { sendProblem } from '../http/problem';
 import { noteWritten } from '../http/read-your-writes';
 import { ANONYMOUS, type RequestCaller } from './caller';
@@ -69,12 +70,23 @@ export function requireUser(request: FastifyRequest, reply: FastifyReply): Authe
 
 export const domainCaller = (caller: AuthenticatedCaller): Caller => ({ userId: caller.userId, isAdmin: caller.isAdmin });
 
+/** JSON with object keys sorted: the same body sent twice gives the same text. */
+const canonicalJson = (value: unknown): string =>
+  Array.isArray(value) ? `[${value.map(canonicalJson).join(',')}]`
+  : value !== null && typeof value === 'object' ? `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonicalJson((value as Record<string, unknown>)[k])}`).join(',')}}`
+  : JSON.stringify(value) ?? 'null';
+
+/** What makes two requests the same request for an Idempotency-Key: method, URL and JSON body. */
+export const requestFingerprint = (request: FastifyRequest): string =>
+  createHash('sha256').update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`).digest('hex');
+
 /** Event metadata for a command sent by this request. */
 export function commandContext(request: FastifyRequest, caller: AuthenticatedCaller): CommandContext {
   const idempotencyKey = request.headers['idempotency-key'];
   const commandId = typeof idempotencyKey === 'string' && /^[\w-]{8,100}$/.test(idempotencyKey) ? `${caller.userId}:${idempotencyKey}` : randomUUID();
-  const ifMatch = request.headers['if-match'];
-  const revision = typeof ifMatch === 'string' ? /^"?(\d{1,18})"?$/.exec(ifMatch.trim())?.[1] : undefined;
+  // A malformed If-Match was refused before the route ran (app.ts: refuseMalformedIfMatch).
+  const ifMatch = parseIfMatch(request.headers['if-match']);
+  const revision = 'revision' in ifMatch ? ifMatch.revision : undefined;
   const userAgent = request.headers['user-agent'];
   return {
     actor: { kind: 'user', userId: caller.userId, username: caller.username },
@@ -84,10 +96,10 @@ export function commandContext(request: FastifyRequest, caller: AuthenticatedCal
       ...(userAgent ? { userAgent: userAgent.slice(0, 200) } : {}),
     },
     commandId,
-    ...(commandId.includes(':') ? { idempotencyKey: commandId } : {}),
+    ...(commandId.includes(':') ? { idempotencyKey: commandId, requestFingerprint: requestFingerprint(request) } : {}),
     correlationId: typeof request.headers['x-correlation-id'] === 'string' ? request.headers['x-correlation-id'].slice(0, 100) : request.id,
     causationId: request.id,
-    ...(revision !== undefined ? { expectedRevision: BigInt(revision) } : {}),
+    ...(revision !== undefined ? { expectedRevision: revision } : {}),
     written: (position) => noteWritten(request, position),
   };
 }

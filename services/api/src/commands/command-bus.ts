@@ -13,8 +13,12 @@ import { domainError, fold, type Decider, type DomainError } from '@pz/domain';
 import type { CommandContext } from './command-context';
 import { eventIdFor } from './event-ids';
 
+const keyReused = (): DomainError =>
+  domainError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was already used for a different request; use a new key for a new request');
+
+/** If-Match named another revision (RFC 9110: 412). */
 const staleRevision = (sent: bigint, current: bigint): DomainError =>
-  domainError('CONFLICT', `this resource changed since you read it (you sent revision ${sent}, it is now at ${current}); reload and try again`);
+  domainError('PRECONDITION_FAILED', `this resource changed since you read it (you sent revision ${sent}, it is now at ${current}); reload and try again`);
 
 export interface CommandOutcome {
   readonly events: readonly PzEvent[];
@@ -25,6 +29,11 @@ export interface CommandOutcome {
 
 export interface CommandBus {
   execute<S, C>(decider: Decider<S, C>, streamName: string, command: C, context: CommandContext): Promise<Result<CommandOutcome, DomainError>>;
+  /**
+   * Several commands on one stream as one: each is decided on the state the previous ones'
+   * events leave, and their events are appended together, or none when any is refused.
+   */
+  executeAll<S, C>(decider: Decider<S, C>, streamName: string, commands: readonly C[], context: CommandContext): Promise<Result<CommandOutcome, DomainError>>;
   /** The current state of a stream, folded from its events (for checks before a command). */
   load<S, C>(decider: Decider<S, C>, streamName: string): Promise<{ state: S; revision: bigint }>;
 }
@@ -41,22 +50,46 @@ export interface CommandBusOptions {
  * decided again on the fresh state, with one the client gets a CONFLICT.
  */
 export function createCommandBus(store: EventStore, options: CommandBusOptions): CommandBus {
-  const load = async <S, C>(decider: Decider<S, C>, streamName: string) => {
+  const read = async <S, C>(decider: Decider<S, C>, streamName: string) => {
     const recorded = await store.readStream(streamName);
     const events = recorded.map((e) => ({ type: e.type, data: e.data }) as PzEvent);
-    return { state: fold(decider, events), revision: BigInt(recorded.length) - 1n };
+    return { state: fold(decider, events), revision: BigInt(recorded.length) - 1n, recorded };
+  };
+  const load = async <S, C>(decider: Decider<S, C>, streamName: string) => {
+    const { state, revision } = await read(decider, streamName);
+    return { state, revision };
   };
 
-  return {
+  const bus: CommandBus = {
     load,
-    async execute(decider, streamName, command, context) {
+    execute: (decider, streamName, command, context) => bus.executeAll(decider, streamName, [command], context),
+    async executeAll(decider, streamName, commands, context) {
       const attempts = options.maxAttempts ?? 25;
       for (let attempt = 1; ; attempt++) {
-        const { state, revision } = await load(decider, streamName);
+        const { state, revision, recorded } = await read(decider, streamName);
+        // A command sent with an Idempotency-Key whose first event is already in this stream
+        // was done before: the same request is answered as done, another one is refused (the
+        // IETF Idempotency-Key draft's 422), instead of colliding on the event ids unseen.
+        if (context.requestFingerprint !== undefined) {
+          const firstId = eventIdFor(context.commandId, streamName, 0);
+          const earlier = recorded.find((e) => e.id === firstId);
+          if (earlier) {
+            const fingerprint = earlier.metadata.requestFingerprint;
+            if (fingerprint !== undefined && fingerprint !== context.requestFingerprint) return err(keyReused());
+            const ids = new Set(recorded.map((_e, index) => eventIdFor(context.commandId, streamName, index)));
+            const mine = recorded.filter((e) => ids.has(e.id));
+            return ok({ events: mine.map((e) => ({ type: e.type, data: e.data }) as PzEvent), position: mine.at(-1)?.position ?? earlier.position, revision });
+          }
+        }
         if (context.expectedRevision !== undefined && context.expectedRevision !== revision) return err(staleRevision(context.expectedRevision, revision));
-        const decision = decider.decide(command, state);
-        if (!decision.ok) return decision;
-        const events = decision.value;
+        const events: PzEvent[] = [];
+        let now = state;
+        for (const command of commands) {
+          const decision = decider.decide(command, now);
+          if (!decision.ok) return decision;
+          events.push(...decision.value);
+          now = decision.value.reduce(decider.evolve, now);
+        }
         if (events.length === 0) return ok({ events, position: null, revision });
         for (const event of events) {
           const violation = validateEvent(event);
@@ -74,6 +107,7 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
             correlationId: context.correlationId,
             causationId: context.causationId,
             recordedAt,
+            ...(context.requestFingerprint !== undefined ? { requestFingerprint: context.requestFingerprint } : {}),
           },
         }));
         const appended = await store.append(streamName, newEvents, revision < 0n ? 'no_stream' : revision);
@@ -90,4 +124,5 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
       }
     },
   };
+  return bus;
 }

@@ -8,6 +8,8 @@ export interface CommandContext {
   readonly commandId: string;
   /** Set when the client supplied the command id: ids allocated for the command are then kept for its retries. */
   readonly idempotencyKey?: string;
+  /** With an idempotency key: the sha256 of the request that sent it (recorded in the events' metadata). */
+  readonly requestFingerprint?: string;
   readonly correlationId: string;
   /** The event or request that caused this command. */
   readonly causationId: string;

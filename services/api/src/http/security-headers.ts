@@ -52,14 +52,26 @@ export function applySecurityHeaders(request: FastifyRequest, reply: FastifyRepl
 }
 
 function setSecurityHeaders(request: FastifyRequest, reply: FastifyReply, options: SecurityHeaderOptions): void {
-  reply.header('X-Content-Type-Options', 'nosniff');
-  reply.header('Referrer-Policy', 'no-referrer');
-  reply.header('Cross-Origin-Opener-Policy', 'same-origin');
-  if (!reply.hasHeader('X-Frame-Options')) reply.header('X-Frame-Options', 'DENY');
-  if (!reply.hasHeader('Content-Security-Policy')) {
-    const path = request.url.split('?', 1)[0] ?? '';
-    const isDocs = path === options.docsPrefix || path.startsWith(`${options.docsPrefix}/`);
-    reply.header('Content-Security-Policy', isDocs ? DOCS_CSP : API_CSP);
+  const path = request.url.split('?', 1)[0] ?? '';
+  for (const [name, value] of Object.entries(securityHeaders(path, options))) {
+    // A route that chose its own framing or policy (served user files) keeps it.
+    if ((name === 'X-Frame-Options' || name === 'Content-Security-Policy') && reply.hasHeader(name)) continue;
+    reply.header(name, value);
   }
-  if (options.behindTls) reply.header('Strict-Transport-Security', HSTS);
+}
+
+/**
+ * The headers every answer carries, by path: also written by the answers that never reach a
+ * Fastify reply (client-errors.ts: a malformed URL, oversized headers).
+ */
+export function securityHeaders(path: string, options: SecurityHeaderOptions): Record<string, string> {
+  const isDocs = path === options.docsPrefix || path.startsWith(`${options.docsPrefix}/`);
+  return {
+    'X-Content-Type-Options': 'nosniff',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+    'X-Frame-Options': 'DENY',
+    'Content-Security-Policy': isDocs ? DOCS_CSP : API_CSP,
+    ...(options.behindTls ? { 'Strict-Transport-Security': HSTS } : {}),
+  };
 }

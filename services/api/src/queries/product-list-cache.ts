@@ -4,9 +4,27 @@ import type { Page } from '../http/pagination';
 import type { ListingChanges } from './listing-changes';
 import { WeightedLru } from './weighted-lru';
 import type { ProductListQuery, ProductListing } from './product-list';
+import type { ProductRow } from './product-rows';
 
 /** Bodies kept per listing: the answer as strangers see it, and as a few owners or admins do. */
 const MAX_VIEWPOINTS = 3;
+
+/** Bytes a row costs beyond its texts (numbers, dates, short names, the object itself), estimated. */
+const ROW_OVERHEAD_BYTES = 600;
+
+/**
+ * What keeping `rows` costs, estimated: each row's texts (two bytes a UTF-16 unit) and overhead,
+ * and as much again for each body made from them (MAX_VIEWPOINTS): a page of long descriptions
+ * weighs what it holds, not one per row.
+ */
+export function listingBytes(rows: readonly ProductRow[]): number {
+  let bytes = 0;
+  for (const row of rows) {
+    bytes += ROW_OVERHEAD_BYTES;
+    for (const value of Object.values(row)) if (typeof value === 'string') bytes += 2 * value.length;
+  }
+  return bytes * (1 + MAX_VIEWPOINTS);
+}
 
 /** A listing kept for the catalogue position it was read at, with its answer as callers saw it. */
 export interface CachedListing extends ProductListing {
@@ -53,8 +71,9 @@ export interface ListingTicket {
  * same count, and those showing a product whose rows changed get that product's new row, read
  * in the same snapshot as the changes; all are then valid at the new position. A position
  * earlier than `at` (a rebuild started again) forgets everything. A listing is kept only if it was read in a snapshot at `at` and
- * nothing moved the cache while it was read. Bounded by listings and by rows in all (least
- * recently used first out).
+ * nothing moved the cache while it was read. Bounded by listings and by bytes in all
+ * (listingBytes; least recently used first out): a bound by rows let pages of 64 KB
+ * descriptions hold gigabytes.
  */
 export class ListingCache {
   private at: LogPosition | null = null;
@@ -65,9 +84,9 @@ export class ListingCache {
   constructor(
     private readonly readChanges: (since: LogPosition) => Promise<ListingChanges>,
     maxEntries = 1000,
-    maxRows = 40_000,
+    maxBytes = 64 * 1024 ** 2,
   ) {
-    this.entries = new WeightedLru(maxEntries, maxRows);
+    this.entries = new WeightedLru(maxEntries, maxBytes);
   }
 
   /** Brings the cache to the projector's position `current` (one read of the changes per move, shared by concurrent requests). */
@@ -108,7 +127,7 @@ export class ListingCache {
   put(key: string, listing: ProductListing, ticket: ListingTicket): CachedListing | null {
     if (!listing.position) return null;
     const cached: CachedListing = { ...listing, owners: new Set(listing.rows.map((r) => r.owner_id)), bodies: new Map() };
-    if (ticket.generation === this.generation && this.at !== null && comparePositions(listing.position, this.at) === 0) this.entries.set(key, cached, cached.rows.length);
+    if (ticket.generation === this.generation && this.at !== null && comparePositions(listing.position, this.at) === 0) this.entries.set(key, cached, listingBytes(cached.rows));
     return cached;
   }
 
@@ -133,7 +152,8 @@ export class ListingCache {
     }
     for (const [key, listing] of this.entries) {
       if (!listing.rows.some((r) => changedRows.has(r.id))) continue;
-      this.entries.replace(key, { ...listing, rows: listing.rows.map((r) => changedRows.get(r.id) ?? r), bodies: new Map() });
+      const rows = listing.rows.map((r) => changedRows.get(r.id) ?? r);
+      this.entries.replace(key, { ...listing, rows, bodies: new Map() }, listingBytes(rows));
     }
     this.at = target;
   }

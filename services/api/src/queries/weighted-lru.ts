@@ -1,7 +1,7 @@
 /**
  * Values by key, bounded by their number and by a weight each carries (rows, say): the least
  * recently used go first. `get` counts as a use; `replace` swaps a value in place, keeping its
- * weight and its turn.
+ * turn (and its weight unless given a new one).
  */
 export class WeightedLru<V> {
   private readonly entries = new Map<string, { readonly value: V; readonly weight: number }>();
@@ -33,9 +33,17 @@ export class WeightedLru<V> {
     return true;
   }
 
-  replace(key: string, value: V): void {
+  /** Swaps the value in place (its turn kept); with a new weight, the oldest go until the bounds hold again (never this one). */
+  replace(key: string, value: V, weight?: number): void {
     const old = this.entries.get(key);
-    if (old) this.entries.set(key, { value, weight: old.weight });
+    if (!old) return;
+    const now = weight ?? old.weight;
+    this.entries.set(key, { value, weight: now });
+    this.weight += now - old.weight;
+    for (const [oldest] of this.entries) {
+      if (this.weight <= this.maxWeight) break;
+      if (oldest !== key) this.delete(oldest);
+    }
   }
 
   delete(key: string): void {

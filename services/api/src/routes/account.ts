@@ -7,6 +7,7 @@ import { CSRF_COOKIE, SESSION_COOKIE, commandContext, requireUser } from '../aut
 import { SESSION_HOURS } from '../auth/portal-sessions';
 import { newSecretKey, sha256Hex } from '../auth/secrets';
 import type { PzApp } from '../http/app-types';
+import { refuseCrossSite } from '../http/same-origin';
 import { sendProblem } from '../http/problem';
 
 const Detail = Type.Object({ detail: Type.String() }, { additionalProperties: true });
@@ -15,6 +16,7 @@ const LoggedUser = Type.Object({ id: Type.Integer(), username: Type.String(), fi
 /** API root, sign-up, login/logout (portal sessions), the logged user, and personal tokens. */
 export async function accountRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
+  const sameOrigin = refuseCrossSite(deps.config.publicUrl);
 
   app.get('/api/', { schema: { summary: 'API root; 200 for a valid token (the client checks its token here)', response: { 200: Type.Record(Type.String(), Type.String()), 401: Detail } } }, async (request, reply) => {
     if (!requireUser(request, reply)) return reply;
@@ -35,6 +37,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
       response: { 201: LoggedUser, 400: Detail, 409: Detail },
     },
     config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+    preHandler: sameOrigin,
   }, async (request, reply) => {
     const b = request.body;
     const [userId] = await deps.allocateIds('user');
@@ -52,6 +55,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
       response: { 200: Type.Object({ username: Type.String(), is_admin: Type.Boolean(), csrf_token: Type.String() }), 401: Detail },
     },
     config: { rateLimit: { max: 10, timeWindow: '1 minute' } },
+    preHandler: sameOrigin,
   }, async (request, reply) => {
     const user = await deps.catalogue.selectFrom('users').selectAll().where('username', '=', request.body.username).executeTakeFirst();
     const valid = user ? await verifyPassword(request.body.password, user.password_hash) : await hashPassword(request.body.password).then(() => false);
@@ -64,7 +68,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
     return { username: user.username, is_admin: user.is_admin, csrf_token: csrf };
   });
 
-  app.post('/api/auth/logout/', { schema: { summary: 'Sign out of the portal: the session ends on the server, not only in this browser' } }, async (request, reply) => {
+  app.post('/api/auth/logout/', { schema: { summary: 'Sign out of the portal: the session ends on the server, not only in this browser' }, preHandler: sameOrigin }, async (request, reply) => {
     const session = request.cookies[SESSION_COOKIE];
     if (session !== undefined) await deps.sessions.end(session);
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
@@ -86,6 +90,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
   app.post('/api/get_token/', {
     schema: { summary: 'Replace the caller\'s personal API token; the new key is shown only in this answer', response: { 200: Type.Object({ token: Type.String() }), 401: Detail } },
     config: { rateLimit: { max: 20, timeWindow: '1 minute' } },
+    preHandler: sameOrigin,
   }, async (request, reply) => {
     const caller = requireUser(request, reply);
     if (!caller) return reply;

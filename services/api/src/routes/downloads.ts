@@ -54,7 +54,17 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
   /** The product named by `:id` as the caller may see it; null once the refusal is sent. */
   const requestedProduct = async (request: IdRequest, reply: FastifyReply): Promise<ProductRow | null> => {
     const caller = requireUser(request, reply);
-    return caller ? visibleProduct(deps, caller, request.params.id, reply) : null;
+    const row = caller ? await visibleProduct(deps, caller, request.params.id, reply) : null;
+    return row && downloadable(row, reply);
+  };
+  /** The product behind a signed link, as it is now: a link outlives nothing the product went through (deletion included). */
+  const linkedProduct = async (productId: number, reply: FastifyReply): Promise<ProductRow | null> => {
+    const row = await findProductRow(deps.catalogue, productId);
+    if (!row) {
+      await sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
+      return null;
+    }
+    return downloadable(row, reply);
   };
 
   /** prepare (waits a little, retries a failed checksum) and status (answers at once) of the zip. */
@@ -89,8 +99,8 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const productId = Number(request.params.id);
     const check = checkDownloadToken(deps.secret, request.query.token, productId, 'zip');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
-    const row = await findProductRow(deps.catalogue, productId);
-    if (!row) return sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
+    const row = await linkedProduct(productId, reply);
+    if (!row) return reply;
     const archive = await productArchive(deps, row);
     if (archive.fingerprint !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
     return sendDownload(request, reply, archive);
@@ -118,8 +128,8 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const productId = Number(request.params.id);
     const check = checkDownloadToken(deps.secret, request.query.token, productId, 'main');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
-    const row = await findProductRow(deps.catalogue, productId);
-    if (!row) return sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
+    const row = await linkedProduct(productId, reply);
+    if (!row) return reply;
     const main = await mainFileDownload(deps, row);
     if (!main.ok || main.value.sha256 !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
     return sendDownload(request, reply, main.value);
@@ -134,6 +144,17 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
     return sendDownload(request, reply, main.value);
   });
+}
+
+/**
+ * Every download (zip, main file, legacy routes, prepared links; share links check the same in
+ * shares.ts) is of a product as it is now: a deleted one is downloaded by nobody, whatever link
+ * or credentials were handed out before.
+ */
+async function downloadable(row: ProductRow, reply: FastifyReply): Promise<ProductRow | null> {
+  if (row.status !== 2) return row;
+  await sendProblem(reply, { code: 'NOT_FOUND', message: `product ${row.id} was deleted: it can no longer be downloaded` });
+  return null;
 }
 
 const changedSincePrepared = 'The product changed since this download link was prepared: call download/prepare/ again for a link to its current content.';

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { findProductRow, type ProductRow } from '../queries/product-rows';
 import { sendProblem } from '../http/problem';
+import { storableId } from '../http/storable-id';
 import type { AppDeps } from '../deps';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 
@@ -10,7 +11,7 @@ import type { AuthenticatedCaller } from '../auth/authenticate';
  */
 export async function visibleProduct(deps: AppDeps, caller: AuthenticatedCaller, id: string | number, reply: FastifyReply): Promise<ProductRow | null> {
   const n = typeof id === 'number' ? id : Number(id);
-  const row = Number.isSafeInteger(n) ? await findProductRow(deps.catalogue, n) : undefined;
+  const row = storableId(n) ? await findProductRow(deps.catalogue, n) : undefined;
   if (!row || (row.status === 2 && !caller.isAdmin && caller.userId !== row.owner_id)) {
     await sendProblem(reply, { code: 'NOT_FOUND', message: `product ${id} not found` });
     return null;

@@ -181,14 +181,14 @@ for (const backend of testBackends()) {
       expect(meta.body.ordering).toEqual(['id', 'display_name', 'product_type', 'created_at']);
     });
 
-    it('refuses a concurrent edit based on a stale revision with 409 (If-Match)', async () => {
+    it('refuses a concurrent edit based on a stale revision with 412 (If-Match, RFC 9110)', async () => {
       const p = await create(alice.auth, { display_name: 'Contended', product_type: 'other' });
       const seen = await call('GET', `/api/products/${p.body.id}/`, alice.auth);
       const etag = String(seen.headers.etag);
       const first = await call('PATCH', `/api/products/${p.body.id}/`, alice.auth, { description: 'first' }, { 'if-match': etag });
       expect(first.status).toBe(200);
       const second = await call('PATCH', `/api/products/${p.body.id}/`, admin.auth, { description: 'second' }, { 'if-match': etag });
-      expect(second.status).toBe(409);
+      expect(second.status).toBe(412);
       expect(second.body.detail).toMatch(/changed since you read it/);
       expect((await call('GET', `/api/products/${p.body.id}/`, alice.auth)).body.description).toBe('first');
     });

@@ -6,6 +6,7 @@ import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
+import { storableId } from '../http/storable-id';
 import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
 import { readListingChanges } from '../queries/listing-changes';
 import { ListingCache, bodyFor, listingKey, viewpointOf } from '../queries/product-list-cache';
@@ -51,22 +52,26 @@ const PatchBody = Type.Object({
 export async function productRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
-  const listings = new ListingCache((since) => readListingChanges(db, since));
+  const listings = new ListingCache((since) => readListingChanges(db, since), 1000, deps.config.listingCacheMaxBytes);
 
   const resolveType = async (value: number | string) => {
     const q = db.selectFrom('product_types').select('name');
-    return (typeof value === 'number' || /^\d+$/.test(value) ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
+    if (typeof value === 'number' || /^\d+$/.test(value)) return storableId(Number(value)) ? q.where('id', '=', Number(value)).executeTakeFirst() : undefined;
+    return q.where('name', '=', value).executeTakeFirst();
   };
   /** A release given by id or name → its name; undefined when it does not exist. */
   const resolveRelease = async (value: number | string | null | undefined): Promise<{ name: string | null; exists: boolean }> => {
     if (value === null || value === undefined || value === '') return { name: null, exists: true };
     const q = db.selectFrom('releases').select('name');
-    const row = await (typeof value === 'number' || /^\d+$/.test(value) ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
+    const byId = typeof value === 'number' || /^\d+$/.test(value);
+    if (byId && !storableId(Number(value))) return { name: String(value), exists: false };
+    const row = await (byId ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
     return row ? { name: row.name, exists: true } : { name: String(value), exists: false };
   };
   const missingParents = async (ids: readonly number[]) => {
-    if (ids.length === 0) return [];
-    const found = await db.selectFrom('products').select('id').where('id', 'in', [...ids]).where('status', '!=', 2).execute();
+    const storable = ids.filter(storableId);
+    if (storable.length === 0) return [...ids];
+    const found = await db.selectFrom('products').select('id').where('id', 'in', storable).where('status', '!=', 2).execute();
     return ids.filter((id) => !found.some((f) => f.id === id));
   };
 
@@ -139,7 +144,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
   });
 
   app.patch('/api/products/:id/', {
-    schema: { summary: 'Edit a product; status=1 publishes it (406 when required columns are not mapped). Send If-Match: "<revision>" to refuse concurrent edits (409).', params: IdParams, body: PatchBody, response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 406: Detail, 409: Detail } },
+    schema: { summary: 'Edit a product; status=1 publishes it (406 when required columns are not mapped). All parts are applied or none. Send If-Match: "<revision>" (its ETag) to refuse concurrent edits (412).', params: IdParams, body: PatchBody, response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 406: Detail, 409: Detail, 412: Detail } },
   }, async (request, reply) => {
     const caller = requireUser(request, reply);
     if (!caller) return reply;
@@ -171,12 +176,10 @@ export async function productRoutes(app: PzApp): Promise<void> {
       else if (b.status === 2) commands.push({ type: 'DeleteProduct', caller: who });
       else return sendProblem(reply, { code: 'VALIDATION_FAILED', message: 'status can only be set to 1 (publish) or 2 (delete)', field: 'status' });
     }
-    const context = commandContext(request, caller);
-    for (const [index, command] of commands.entries()) {
-      const ctx = { ...context, commandId: `${context.commandId}/${index}`, ...(index > 0 ? { expectedRevision: undefined } : {}) };
-      const result = await deps.bus.execute(productDecider, streamName('product', row.id), command, ctx);
-      if (!result.ok) return sendProblem(reply, result.error);
-    }
+    // Every part is decided before anything is recorded, and recorded in one append: a refused
+    // part (403, 406, 409) leaves the product as it was, and If-Match guards the whole request.
+    const result = await deps.bus.executeAll(productDecider, streamName('product', row.id), commands, commandContext(request, caller));
+    if (!result.ok) return sendProblem(reply, result.error);
     const updated = await findProductRow(db, row.id);
     if (!updated) throw new Error('product vanished');
     reply.header('ETag', `"${updated.last_revision}"`);

@@ -6,6 +6,7 @@ import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { PaginationQuery, isProblem, readPage } from '../http/pagination';
 import { sendProblem } from '../http/problem';
+import { storableId } from '../http/storable-id';
 import { likeContains } from '../queries/text-filters';
 import { isoUtc } from '../serializers/product';
 
@@ -34,7 +35,7 @@ export async function referenceRoutes(app: PzApp): Promise<void> {
     const page = readPage(request.query);
     if (isProblem(page)) return sendProblem(reply, page);
     let q = db.selectFrom('product_types').selectAll();
-    if (request.query.id) q = q.where('id', '=', Number(request.query.id));
+    if (request.query.id) q = q.where('id', '=', storableId(Number(request.query.id)) ? Number(request.query.id) : 0);
     if (request.query.name) q = q.where('name', '=', request.query.name);
     const rows = await q.orderBy('order').execute();
     return { count: rows.length, results: rows.slice(page.offset, page.offset + page.limit).map(productTypeJson) };
@@ -56,7 +57,7 @@ export async function referenceRoutes(app: PzApp): Promise<void> {
     const page = readPage(request.query);
     if (isProblem(page)) return sendProblem(reply, page);
     let q = releaseRows();
-    if (request.query.id) q = q.where('id', '=', Number(request.query.id));
+    if (request.query.id) q = q.where('id', '=', storableId(Number(request.query.id)) ? Number(request.query.id) : 0);
     if (request.query.name) q = q.where('name', '=', request.query.name);
     if (request.query.search) {
       const like = likeContains(request.query.search);

@@ -195,7 +195,7 @@ for (const backend of testBackends()) {
       const afterShare = await etagNow();
       expect(afterShare).not.toBe(beforeShare);
       expect(afterShare).toBe(await streamEtag());
-      expect((await patch(beforeShare, 'stale')).status).toBe(409);
+      expect((await patch(beforeShare, 'stale')).status).toBe(412);
       // The links were prepared before the share: sharing changes no byte of the downloads.
       expect((await call('GET', zipLink)).status).toBe(200);
       expect((await call('GET', mainLink)).status).toBe(200);

@@ -160,11 +160,18 @@ async function sharedProduct(deps: AppDeps, key: string, reply: FastifyReply): P
   return row;
 }
 
+/** Whether the day exists: `Date.parse` takes 2030-02-30 for March 2. */
+const calendarDate = (year: number, month: number, day: number): boolean => {
+  const d = new Date(Date.UTC(year, month - 1, day));
+  return d.getUTCFullYear() === year && d.getUTCMonth() === month - 1 && d.getUTCDate() === day;
+};
+
 /** A normalised ISO instant in the future, null for "never", or the problem with the value given. */
 function parseExpiry(value: string | null | undefined): Result<string | null, Problem> {
   if (value === undefined || value === null || value === '') return ok(null);
   const at = Date.parse(value);
-  if (!/^\d{4}-\d\d-\d\d/.test(value) || Number.isNaN(at)) return err({ code: 'VALIDATION_FAILED', message: `expires_at must be an ISO-8601 date or instant, got "${value}"`, field: 'expires_at' });
+  const date = /^(\d{4})-(\d\d)-(\d\d)/.exec(value);
+  if (!date || Number.isNaN(at) || !calendarDate(Number(date[1]), Number(date[2]), Number(date[3]))) return err({ code: 'VALIDATION_FAILED', message: `expires_at must be an ISO-8601 date or instant on a day that exists, got "${value.slice(0, 40)}"`, field: 'expires_at' });
   if (at <= Date.now()) return err({ code: 'VALIDATION_FAILED', message: `expires_at must be in the future, got ${new Date(at).toISOString()}`, field: 'expires_at' });
   return ok(new Date(at).toISOString());
 }
