@@ -38,3 +38,11 @@ describe('TRUST_PROXY', () => {
     expect(() => loadConfig({ TRUST_PROXY: 'proxy.example.org' })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe('REGISTRY_BACKGROUND_BYTES', () => {
+  it('registers main files up to 2 GiB in the request unless set, and refuses a value that is not an integer', () => {
+    expect(loadConfig({}).registryBackgroundBytes).toBe(2 * 1024 ** 3);
+    expect(loadConfig({ REGISTRY_BACKGROUND_BYTES: '1000' }).registryBackgroundBytes).toBe(1000);
+    expect(() => loadConfig({ REGISTRY_BACKGROUND_BYTES: 'big' })).toThrow(/REGISTRY_BACKGROUND_BYTES/);
+  });
+});
