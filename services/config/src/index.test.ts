@@ -56,3 +56,11 @@ describe('table reader limits', () => {
     expect(() => loadConfig({ TABLE_DECODE_WORKERS: '0' })).toThrow(/TABLE_DECODE_WORKERS/);
   });
 });
+
+describe('REGISTRY_BACKGROUND_BYTES', () => {
+  it('registers main files up to 2 GiB in the request unless set, and refuses a value that is not an integer', () => {
+    expect(loadConfig({}).registryBackgroundBytes).toBe(2 * 1024 ** 3);
+    expect(loadConfig({ REGISTRY_BACKGROUND_BYTES: '1000' }).registryBackgroundBytes).toBe(1000);
+    expect(() => loadConfig({ REGISTRY_BACKGROUND_BYTES: 'big' })).toThrow(/REGISTRY_BACKGROUND_BYTES/);
+  });
+});

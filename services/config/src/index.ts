@@ -34,6 +34,11 @@ export interface Config {
   /** Bytes the product-list cache may hold per process (rows and the answers made from them, estimated). */
   readonly listingCacheMaxBytes: number;
   /**
+   * Main files larger than this are registered by a background job (registry answers 202 with a
+   * status URL); smaller ones in the request, as the pzserver client expects (it does not poll).
+   */
+  readonly registryBackgroundBytes: number;
+  /**
    * Which proxies may speak for the client through X-Forwarded-For/-Proto/-Host: none (false,
    * the default: the socket's address counts, so a client cannot pick its own address to dodge
    * rate limits), every hop (true), the nearest N hops, or these addresses/CIDR ranges.
@@ -138,6 +143,8 @@ export function loadConfig(env: Env = process.env): Config {
     secureCookies: env.SECURE_COOKIES === '1' || env.SECURE_COOKIES === 'true',
     maxConcurrentUploadsPerUser: positiveIntFrom(env, 'MAX_CONCURRENT_UPLOADS_PER_USER', 4),
     listingCacheMaxBytes: positiveIntFrom(env, 'LISTING_CACHE_MAX_BYTES', 64 * 1024 ** 2),
+    // Above 1 GB: the pzserver client waits for registry's answer and must keep working unchanged.
+    registryBackgroundBytes: intFrom(env, 'REGISTRY_BACKGROUND_BYTES', 2 * 1024 ** 3),
     trustProxy: trustProxyFrom(env),
     readYourWrites: readYourWritesFrom(env),
     ledgerSigningKey: nonEmpty(env.LEDGER_SIGNING_KEY),

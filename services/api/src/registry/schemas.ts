@@ -51,3 +51,20 @@ export const ReadDataSchema = Type.Object({
   columns: Type.Array(Type.String()),
   results: Type.Array(Type.Record(Type.String(), JsonCell)),
 });
+
+/** A registry running in the background (main files above REGISTRY_BACKGROUND_BYTES). */
+export const RegistryJobSchema = Type.Object({
+  product: Type.Integer(),
+  job: Type.Integer(),
+  /** queued, running, done or failed. */
+  state: Type.String(),
+  /** Bytes of the main file (or of an archive's member) counted so far, and of the whole. */
+  bytes_scanned: Type.Integer(),
+  bytes_total: Nullable(Type.Integer()),
+  attempts: Type.Integer(),
+  /** Why the last attempt failed (a failed job leaves the product as it was: run registry again). */
+  error: Nullable(Type.String()),
+  /** What registry recorded once done: `{outcome: "registered", format, n_rows}` or `{outcome: "failed", code, reason}`. */
+  result: Type.Unknown(),
+  status_url: Type.String(),
+});

@@ -1,6 +1,5 @@
 import { Type } from 'typebox';
-import { streamName } from '@pz/contracts';
-import { productDecider, type ProductCommand } from '@pz/domain';
+import type { Job } from '@pz/jobs';
 import { CSRF_FAILED, commandContext, domainCaller, echoesCsrfToken, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import type { PzApp } from '../http/app-types';
 import { PaginationQuery, isProblem, readPage } from '../http/pagination';
@@ -10,8 +9,9 @@ import { sendRegistryProblem } from '../registry/errors';
 import { findMainFile, noMainFile } from '../registry/main-file';
 import { mainFileInfo } from '../registry/main-file-info';
 import { readDataPage } from '../registry/read-data';
-import { decideRegistry, type RegistryOutcome } from '../registry/registry-outcome';
-import { MainFileInfoSchema, ReadDataSchema } from '../registry/schemas';
+import { startRegistryJobs } from '../registry/registry-jobs';
+import { runRegistry } from '../registry/registry-run';
+import { MainFileInfoSchema, ReadDataSchema, RegistryJobSchema } from '../registry/schemas';
 import { productJson } from '../serializers/product';
 import { visibleProduct } from './product-lookup';
 import { Detail, ProductSchema } from './schemas';
@@ -21,11 +21,18 @@ const ReadDataQuery = Type.Object(PaginationQuery);
 
 const mayChange = (caller: AuthenticatedCaller, row: ProductRow): boolean => caller.isAdmin || caller.userId === row.owner_id;
 
-async function registryCommand(allocateColumnIds: (n: number) => Promise<number[]>, caller: AuthenticatedCaller, outcome: RegistryOutcome): Promise<ProductCommand> {
-  if (outcome.kind === 'failed') return { type: 'FailProductRegistry', caller: domainCaller(caller), fileId: outcome.fileId, code: outcome.code, reason: outcome.reason };
-  // One id per column is an upper bound: the decider reuses the ids of same-named earlier columns.
-  const newColumnIds = await allocateColumnIds(outcome.contents.columns.length);
-  return { type: 'RegisterProductContents', caller: domainCaller(caller), contents: outcome.contents, newColumnIds };
+function registryJobJson(productId: number, job: Job) {
+  return {
+    product: productId,
+    job: job.id,
+    state: job.state,
+    bytes_scanned: job.progressDone,
+    bytes_total: job.progressTotal,
+    attempts: job.attempts,
+    error: job.error,
+    result: job.result,
+    status_url: `/api/products/${productId}/registry/status/`,
+  };
 }
 
 /**
@@ -35,6 +42,24 @@ async function registryCommand(allocateColumnIds: (n: number) => Promise<number[
 export async function registryRoutes(app: PzApp): Promise<void> {
   const { deps } = app;
   const db = deps.catalogue;
+  const jobs = await startRegistryJobs(deps, app.log);
+  app.addHook('onClose', () => jobs.stop());
+
+  app.get('/api/products/:id/registry/status/', {
+    schema: {
+      summary: 'Progress of the registry running in the background for this product (main files above REGISTRY_BACKGROUND_BYTES); 404 when none ran.',
+      params: IdParams,
+      response: { 200: RegistryJobSchema, 401: Detail, 404: Detail },
+    },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const job = await jobs.latest(row.id);
+    if (!job) return sendProblem(reply, { code: 'NOT_FOUND', message: `no registry of product ${row.id} ran in the background` });
+    return registryJobJson(row.id, job);
+  });
 
   app.route({
     method: ['GET', 'POST'],
@@ -44,7 +69,7 @@ export async function registryRoutes(app: PzApp): Promise<void> {
     schema: {
       summary: 'Inspect the main file and register its columns (owner or admin). A tabular product whose main file is not a readable table is marked failed (status 9) and answered 422 with the reason.',
       params: IdParams,
-      response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail, 429: Detail, 503: Detail },
+      response: { 200: ProductSchema, 202: RegistryJobSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 409: Detail, 422: Detail, 429: Detail, 503: Detail },
     },
     handler: async (request, reply) => {
       const caller = requireUser(request, reply);
@@ -59,14 +84,21 @@ export async function registryRoutes(app: PzApp): Promise<void> {
       const file = await findMainFile(db, row.id);
       if (!file) return sendRegistryProblem(reply, noMainFile(row.id));
 
-      const outcome = await decideRegistry(deps.blobs, row.product_type_name, file, deps.config.tableDecodeTimeoutMs, { requester: `user:${caller.userId}` });
-      if (!('kind' in outcome)) {
-        request.log.error({ productId: row.id, fileId: file.id, code: outcome.code }, outcome.message);
-        return sendRegistryProblem(reply, outcome);
+      const context = commandContext(request, caller);
+      // A large main file is registered in the background: the answer is where to watch it.
+      if (file.stored && Number(file.size) > deps.config.registryBackgroundBytes) {
+        const { expectedRevision: _ignored, ...jobContext } = context;
+        const job = await jobs.enqueue({ productId: row.id, fileId: file.id, caller: domainCaller(caller), context: jobContext });
+        request.log.info({ productId: row.id, fileId: file.id, jobId: job.id, size: Number(file.size) }, 'registry queued');
+        return reply.code(202).header('location', registryJobJson(row.id, job).status_url).send(registryJobJson(row.id, job));
       }
-      const command = await registryCommand((n) => deps.allocateIds('column', n), caller, outcome);
-      const result = await deps.bus.execute(productDecider, streamName('product', row.id), command, commandContext(request, caller));
-      if (!result.ok) return sendProblem(reply, result.error);
+      const run = await runRegistry(deps, { id: row.id, productTypeName: row.product_type_name }, file, domainCaller(caller), context, { requester: `user:${caller.userId}` });
+      if ('registryProblem' in run) {
+        request.log.error({ productId: row.id, fileId: file.id, code: run.registryProblem.code }, run.registryProblem.message);
+        return sendRegistryProblem(reply, run.registryProblem);
+      }
+      if ('commandProblem' in run) return sendProblem(reply, run.commandProblem);
+      const outcome = run.recorded;
       request.log.info({ productId: row.id, fileId: file.id, outcome: outcome.kind, ...(outcome.kind === 'registered' ? { format: outcome.contents.format, nRows: outcome.contents.nRows } : { code: outcome.code }) }, 'registry');
       if (outcome.kind === 'failed') {
         return sendRegistryProblem(reply, { code: outcome.code, message: `${outcome.reason} The product is marked as failed (status 9); replace its main file and run registry again.` });
