@@ -35,7 +35,7 @@ export async function readDataPage(
     const why = registry.format === NOT_STORED_FORMAT ? 'only its metadata is kept on this server' : 'it is not a table';
     return { code: 'NOT_A_TABLE', message: `Table preview not available for the main file "${file.name}": ${why}.` };
   }
-  const located = mainFilePath(blobs, file);
+  const located = await mainFilePath(blobs, file);
   if ('code' in located) return located;
   // Registry counted this very file's rows: a CSV page then need not read to the end to count them.
   const knownRowCount = registry.file_id === file.id && registry.n_rows !== null ? Number(registry.n_rows) : undefined;

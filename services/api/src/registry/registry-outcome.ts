@@ -37,7 +37,7 @@ function repeatedColumnName(table: TableInspection): string | null {
 }
 
 async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number): Promise<{ table: TableInspection } | { notTable: TableError } | RegistryProblem> {
-  const located = mainFilePath(blobs, file);
+  const located = await mainFilePath(blobs, file);
   if ('code' in located) return located;
   const inspected = await inspectTable(located.path, { fileName: file.name, decodeTimeoutMs });
   if (!inspected.ok) {
