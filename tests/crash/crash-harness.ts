@@ -7,7 +7,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { sql } from 'kysely';
 import { START, comparePositions, type EventData, type EventStore, type LogPosition, type NewEvent, type RecordedEvent } from '@pz/contracts';
-import { openBlobStore, type BlobStore } from '@pz/blobs';
+import { openBlobStore, type FileBlobStore as BlobStore } from '@pz/blobs';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
 import { migrate, openDatabase, type Database } from '@pz/database';
 import { dropSchema, testBackends, type TestDatabase } from '@pz/database/testing';

@@ -12,7 +12,7 @@ if (config.bootstrapAdmin) {
   console.log(bootstrapMessage(await bootstrapAdmin(services.deps, config.bootstrapAdmin.username, config.bootstrapAdmin.password)));
 }
 await services.app.listen({ host: config.host, port: config.port });
-services.app.log.info({ url: config.publicUrl, database: config.databaseUrl ? 'postgresql' : `pglite:${config.pgliteDir}`, eventStore: config.eventStoreUrl ? 'kurrentdb' : 'postgresql', blobs: config.blobDir }, 'Photo-z Server ready');
+services.app.log.info({ url: config.publicUrl, database: config.databaseUrl ? 'postgresql' : `pglite:${config.pgliteDir}`, eventStore: config.eventStoreUrl ? 'kurrentdb' : 'postgresql', blobs: services.deps.blobs.root }, 'Photo-z Server ready');
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { openBlobStore } from '@pz/blobs';
+import { openConfiguredBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
 import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
@@ -33,7 +33,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   configureTableReaders(config.tableReaders);
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, schema: config.databaseSchema ?? undefined }));
   const store = await openEventStore(config, database);
-  const blobs = await openBlobStore(config.blobDir);
+  const blobs = await openConfiguredBlobStore(config);
   const projector = createProjector(database, store, [catalogueProjection], {
     onError: (error) => console.error('projector:', error instanceof Error ? error.message : error),
   });

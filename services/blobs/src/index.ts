@@ -1,4 +1,7 @@
-export { openBlobStore, type BlobStore } from './blob-store';
+export { openBlobStore, type BlobStore, type FileBlobStore } from './blob-store';
+export { openConfiguredBlobStore } from './open-configured';
+export { openS3BlobStore, type S3BlobStoreOptions } from './s3/s3-blob-store';
+export { parseS3Url, type S3Location } from './s3/s3-location';
 export type { BlobRecord } from './blob-record';
 export { bytesReader, deferredReader, type ByteReader } from './byte-reader';
 export { isSha256Hex } from './content-address';

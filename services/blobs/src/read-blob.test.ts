@@ -3,7 +3,7 @@ import { rm, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openBlobStore, type BlobStore } from './blob-store';
+import { openBlobStore, type FileBlobStore as BlobStore } from './blob-store';
 import { asyncChunks, deterministicBytes, readerBytes, temporaryDirectory, type TemporaryDirectory } from './testing';
 
 const content = Buffer.from(deterministicBytes(3_000_000, 3));

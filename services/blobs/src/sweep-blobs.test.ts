@@ -1,7 +1,7 @@
 import { readdir, rm, utimes, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openBlobStore, type BlobStore } from './blob-store';
+import { openBlobStore, type FileBlobStore as BlobStore } from './blob-store';
 import { asyncChunks, temporaryDirectory, type TemporaryDirectory } from './testing';
 
 const HOUR_MS = 60 * 60 * 1000;

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { PassThrough, Readable } from 'node:stream';
 import { crc32 } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { openBlobStore, type BlobStore } from './blob-store';
+import { openBlobStore, type FileBlobStore as BlobStore } from './blob-store';
 import {
   asyncChunks,
   deterministicBytes,

@@ -18,6 +18,12 @@ export interface Config {
   /** `kurrentdb://` or `esdb://` connection string; null keeps events in PostgreSQL. */
   readonly eventStoreUrl: string | null;
   readonly blobDir: string;
+  /**
+   * `s3://bucket[/prefix]?endpoint=…&region=…` keeps blobs in S3-compatible storage shared by
+   * every process (credentials: AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY); `blobDir` then only
+   * caches local copies. Null keeps blobs in `blobDir`.
+   */
+  readonly blobUrl: string | null;
   /** Secret for signed download tokens and CSRF tokens; random per process when unset. */
   readonly secret: string | null;
   readonly logLevel: string;
@@ -135,6 +141,7 @@ export function loadConfig(env: Env = process.env): Config {
     pgliteDir: path.resolve(env.PGLITE_DIR ?? path.join(dataDir, 'pg')),
     eventStoreUrl: nonEmpty(env.EVENTSTORE_URL),
     blobDir: path.resolve(env.BLOB_DIR ?? path.join(dataDir, 'blobs')),
+    blobUrl: nonEmpty(env.BLOB_URL),
     secret: nonEmpty(env.PZ_SECRET),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', 10 * 1024 ** 3),

@@ -52,7 +52,7 @@ export async function loadRowIndex(blobs: BlobStore, details: Record<string, unk
   if (typeof sha256 !== 'string') return undefined;
   const cached = indexCache.get(sha256);
   if (cached) return cached;
-  const located = blobs.pathOf(sha256);
+  const located = await blobs.localPath(sha256);
   if (!located.ok) return undefined;
   try {
     const parsed: unknown = JSON.parse(await readFile(located.value, 'utf8'));

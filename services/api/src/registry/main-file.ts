@@ -26,8 +26,8 @@ export const noMainFile = (productId: number): RegistryProblem => ({
 });
 
 /** Where the main file's bytes are on disk, or why they cannot be reached. */
-export function mainFilePath(blobs: BlobStore, file: MainFileRow): { path: string } | RegistryProblem {
-  const located = blobs.pathOf(file.sha256);
+export async function mainFilePath(blobs: BlobStore, file: MainFileRow): Promise<{ path: string } | RegistryProblem> {
+  const located = await blobs.localPath(file.sha256);
   if (!located.ok) return { code: 'STORAGE_UNAVAILABLE', message: `The main file "${file.name}" could not be located in storage: ${located.error.message}` };
   return { path: located.value };
 }

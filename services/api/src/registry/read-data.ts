@@ -20,14 +20,14 @@ export interface DataPage {
  * Where a preview reads: the table registry extracted from an archive main file when it kept one
  * (no extraction per request), else the main file itself.
  */
-function previewSource(blobs: BlobStore, file: MainFileRow, details: Record<string, unknown>): { path: string; fileName: string } | RegistryProblem {
+async function previewSource(blobs: BlobStore, file: MainFileRow, details: Record<string, unknown>): Promise<{ path: string; fileName: string } | RegistryProblem> {
   const extracted = details[EXTRACTED_SHA256];
   const extractedName = details[EXTRACTED_NAME];
   if (typeof extracted === 'string' && typeof extractedName === 'string') {
-    const located = blobs.pathOf(extracted);
+    const located = await blobs.localPath(extracted);
     if (located.ok) return { path: located.value, fileName: extractedName };
   }
-  const located = mainFilePath(blobs, file);
+  const located = await mainFilePath(blobs, file);
   return 'code' in located ? located : { path: located.path, fileName: file.name };
 }
 
@@ -62,7 +62,7 @@ export async function readDataPage(
   const failed = await findReadFailure(db, file.sha256);
   if (failed) return { code: failed.code, message: failed.message };
   const sameFile = registry.file_id === file.id;
-  const source = previewSource(blobs, file, sameFile ? registry.details : {});
+  const source = await previewSource(blobs, file, sameFile ? registry.details : {});
   if ('code' in source) return source;
   // Registry counted this very file's rows: a CSV page then need not read to the end to count them,
   // and the row index it kept lets a deep page seek.

@@ -62,7 +62,7 @@ export interface RegistryRunOptions {
 }
 
 async function readMainTable(blobs: BlobStore, file: MainFileRow, decodeTimeoutMs: number, options: RegistryRunOptions): Promise<{ table: TableInspection; derived: DerivedDetails } | { notTable: TableError } | RegistryProblem> {
-  const located = mainFilePath(blobs, file);
+  const located = await mainFilePath(blobs, file);
   if ('code' in located) return located;
   const member = archiveMemberKeeper(blobs);
   let inspected: Awaited<ReturnType<typeof inspectTable>>;
