@@ -5,6 +5,7 @@ import { fileUnavailable, tableFailure, unexpectedFailure, type TableError } fro
 import { readFitsTable } from './fits/fits-table';
 import { DETECTION_HEAD_BYTES, detectFormat, type DetectedFormat } from './format-detection';
 import { withFileRangeReader } from './file-range-reader';
+import { readHatsArchive } from './hats/hats-table';
 import { readHdf5Table } from './hdf5/hdf5-table';
 import { readParquetTable } from './parquet/parquet-table';
 import type { ReadContext, RowWindow, TableSlice } from './types';
@@ -66,7 +67,7 @@ export async function readTable(
       case 'gzip':
       case 'tar':
         if (nesting.insideArchive) return tableFailure('TABLE_ARCHIVE_INVALID', 'An archive inside an archive is not supported.');
-        return await readArchiveTable(filePath, format, rows, context, (member, memberRows, memberContext) =>
+        return (await readHatsArchive(filePath, format, rows, context)) ?? await readArchiveTable(filePath, format, rows, context, (member, memberRows, memberContext) =>
           readTable(member, memberRows, memberContext, { insideArchive: true }),
         );
     }
