@@ -24,6 +24,13 @@ describe('detectFormat', () => {
     expect(detectFormat(head, 'bundle')).toBe('tar');
   });
 
+  it('finds a VOTable by its root element, after a declaration and comments, namespaced or not', () => {
+    expect(detectFormat(bytes('<?xml version="1.0"?>\n<!-- astropy -->\n<VOTABLE version="1.4">'), 'result.dat')).toBe('votable');
+    expect(detectFormat(bytes('<vot:VOTABLE xmlns:vot="x">'), 'noext')).toBe('votable');
+    expect(detectFormat(bytes('<?xml version="1.0"?><html>'), 'page.txt')).toBe('csv');
+    expect(detectFormat(bytes('anything'), 'cone.vot')).toBe('votable');
+  });
+
   it('falls back to the extension, then to CSV', () => {
     expect(detectFormat(bytes('garbage'), 'broken.parquet')).toBe('parquet');
     expect(detectFormat(bytes('garbage'), 'broken.FITS')).toBe('fits');

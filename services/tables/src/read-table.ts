@@ -5,8 +5,10 @@ import { fileUnavailable, tableFailure, unexpectedFailure, type TableError } fro
 import { readFitsTable } from './fits/fits-table';
 import { DETECTION_HEAD_BYTES, detectFormat, type DetectedFormat } from './format-detection';
 import { withFileRangeReader } from './file-range-reader';
+import { readHatsArchive } from './hats/hats-table';
 import { readHdf5Table } from './hdf5/hdf5-table';
 import { readParquetTable } from './parquet/parquet-table';
+import { readVotableTable } from './votable/votable-table';
 import type { ReadContext, RowWindow, TableSlice } from './types';
 
 /** `read_data` pages hold at most 1000 rows; this bounds what any caller can ask for. */
@@ -20,6 +22,7 @@ const LABELS: Record<DetectedFormat, string> = {
   zip: 'The zip archive',
   gzip: 'The gzip archive',
   tar: 'The tar archive',
+  votable: 'The VOTable',
 };
 
 const wholeNumber = (value: number, max: number): number => (Number.isFinite(value) ? Math.min(Math.max(0, Math.floor(value)), max) : 0);
@@ -62,11 +65,13 @@ export async function readTable(
         return await readFitsTable(filePath, rows, context);
       case 'hdf5':
         return await readHdf5Table(filePath, rows, context);
+      case 'votable':
+        return await readVotableTable(filePath, rows, context);
       case 'zip':
       case 'gzip':
       case 'tar':
         if (nesting.insideArchive) return tableFailure('TABLE_ARCHIVE_INVALID', 'An archive inside an archive is not supported.');
-        return await readArchiveTable(filePath, format, rows, context, (member, memberRows, memberContext) =>
+        return (await readHatsArchive(filePath, format, rows, context)) ?? await readArchiveTable(filePath, format, rows, context, (member, memberRows, memberContext) =>
           readTable(member, memberRows, memberContext, { insideArchive: true }),
         );
     }

@@ -3,7 +3,8 @@ import type { TableErrorCode } from './errors';
 
 /** What a reader found in a table file, in the shapes the registry and `read_data` need. */
 
-export type TableFormat = 'csv' | 'parquet' | 'hdf5' | 'fits';
+/** `hats`: a HATS catalog or collection (HEALPix-partitioned Parquet) uploaded as a zip/tar/tar.gz of its directory. */
+export type TableFormat = 'csv' | 'parquet' | 'hdf5' | 'fits' | 'hats' | 'votable';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import type { CatalogueTables } from '@pz/projections';
 import { findRegistry, type MainFileRow } from './main-file';
-import type { MainFileSchema } from './schemas';
+import type { HatsSchema, MainFileSchema } from './schemas';
 
 /**
  * The `main_file` block of `main_file_info`, from the read models only: the file is never read
@@ -31,5 +31,29 @@ export async function mainFileInfo(db: Kysely<CatalogueTables>, productId: numbe
     if (typeof details.has_header === 'boolean') info.has_header = details.has_header;
     info.columns = columns.map((c) => c.column_name);
   }
+  if (registry?.format === 'hats') info.hats = hatsInfo(details);
   return info;
+}
+
+type Details = Record<string, string | number | boolean | null>;
+const text = (value: Details[string] | undefined): string | null => (typeof value === 'string' ? value : null);
+
+/** The partitioning registry recorded for a HATS archive (see @pz/tables hats-table.ts `details`). */
+function hatsInfo(details: Details): Static<typeof HatsSchema> {
+  const words = (text(details.hats_partitions) ?? '').split(' ').filter((w) => w !== '');
+  return {
+    name: text(details.hats_name),
+    catalog_path: text(details.hats_catalog_path) ?? '',
+    collection: details.hats_collection === true,
+    ra_column: text(details.hats_ra_column),
+    dec_column: text(details.hats_dec_column),
+    orders: (text(details.hats_orders) ?? '').split(',').filter((o) => o !== '').map(Number),
+    partition_count: typeof details.hats_partition_count === 'number' ? details.hats_partition_count : words.length,
+    partitions: words.map((w) => {
+      const [order = 0, pixel = 0] = w.split('/').map(Number);
+      return { order, pixel };
+    }),
+    partitions_truncated: details.hats_partitions_truncated === true,
+    margins: text(details.hats_margins),
+  };
 }

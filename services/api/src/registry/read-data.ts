@@ -10,9 +10,21 @@ import { Semaphore } from './semaphore';
 import { NOT_A_TABLE_FORMAT, NOT_STORED_FORMAT } from './registry-outcome';
 import { findReadFailure, isRecordedFailure, recordReadFailure } from './read-failures';
 
+/** What the read model holds about one column: shown in a preview's header beside its name. */
+export interface ColumnInfo {
+  readonly name: string;
+  readonly type: string;
+  readonly unit: string | null;
+  readonly file_ucd: string | null;
+  readonly description: string | null;
+  readonly ucd: string | null;
+  readonly alias: string | null;
+}
+
 export interface DataPage {
   readonly count: number;
   readonly columns: string[];
+  readonly column_info: ColumnInfo[];
   readonly results: TableRow[];
 }
 
@@ -84,5 +96,13 @@ export async function readDataPage(
     if (isRecordedFailure(registry.format ?? '', read.error.code)) await recordReadFailure(db, file.sha256, read.error);
     return { code: read.error.code, message: read.error.message };
   }
-  return { count: read.value.count, columns: read.value.columns, results: read.value.rows };
+  const stored = await db
+    .selectFrom('product_contents')
+    .select(['column_name as name', 'type', 'unit', 'file_ucd', 'description', 'ucd', 'alias'])
+    .where('product_id', '=', productId)
+    .orderBy('order')
+    .execute();
+  const byName = new Map(stored.map((c) => [c.name, c]));
+  const columnInfo = read.value.columns.map((name): ColumnInfo => byName.get(name) ?? { name, type: 'unknown', unit: null, file_ucd: null, description: null, ucd: null, alias: null });
+  return { count: read.value.count, columns: read.value.columns, column_info: columnInfo, results: read.value.rows };
 }

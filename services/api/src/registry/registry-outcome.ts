@@ -24,7 +24,7 @@ export type RegistryOutcome =
   | { readonly kind: 'registered'; readonly contents: RegisteredContents }
   | { readonly kind: 'failed'; readonly fileId: number; readonly code: TableErrorCode; readonly reason: string };
 
-const TABLE_KINDS = 'CSV/TXT, FITS, HDF5, Parquet, or a .zip/.tar.gz holding one of them';
+const TABLE_KINDS = 'CSV/TXT, FITS, HDF5, Parquet, VOTable, a .zip/.tar.gz holding one of them, or a HATS catalog zipped or tarred';
 
 const isTabularType = (typeName: string): boolean => PRODUCT_TYPES.find((t) => t.name === typeName)?.tabular ?? false;
 

@@ -23,6 +23,21 @@ export const ProductContentSchema = Type.Object({
 
 export const AssociatedColumnSchema = Type.Object({ column_name: Type.String(), ucd: Nullable(Type.String()), alias: Nullable(Type.String()), confidence: Nullable(Type.Number()) });
 
+export const HatsSchema = Type.Object({
+  name: Nullable(Type.String()),
+  /** The primary catalog's folder inside the archive ('' at its top). */
+  catalog_path: Type.String(),
+  collection: Type.Boolean(),
+  ra_column: Nullable(Type.String()),
+  dec_column: Nullable(Type.String()),
+  orders: Type.Array(Type.Integer()),
+  partition_count: Type.Integer(),
+  /** The partitions (HEALPix order and pixel, nested scheme), the first 3072 when `partitions_truncated`. */
+  partitions: Type.Array(Type.Object({ order: Type.Integer(), pixel: Type.Integer() })),
+  partitions_truncated: Type.Boolean(),
+  margins: Nullable(Type.String()),
+});
+
 export const MainFileSchema = Type.Object({
   name: Type.String(),
   type: Type.String(),
@@ -40,6 +55,8 @@ export const MainFileSchema = Type.Object({
   delimiter: Type.Optional(Type.String()),
   has_header: Type.Optional(Type.Boolean()),
   columns: Type.Optional(Type.Array(Type.String())),
+  /** For a HATS catalog or collection: its HEALPix partitioning, enough to draw its sky coverage. */
+  hats: Type.Optional(HatsSchema),
 });
 
 export const MainFileInfoSchema = Type.Object({ ...ProductSchema.properties, main_file: MainFileSchema });
@@ -49,6 +66,16 @@ const JsonCell = Type.Unknown();
 export const ReadDataSchema = Type.Object({
   count: Type.Integer(),
   columns: Type.Array(Type.String()),
+  /** Per column, in `columns` order: type, unit/UCD/description as the file gives them, and the association. */
+  column_info: Type.Array(Type.Object({
+    name: Type.String(),
+    type: Type.String(),
+    unit: Nullable(Type.String()),
+    file_ucd: Nullable(Type.String()),
+    description: Nullable(Type.String()),
+    ucd: Nullable(Type.String()),
+    alias: Nullable(Type.String()),
+  })),
   results: Type.Array(Type.Record(Type.String(), JsonCell)),
 });
 

@@ -11,6 +11,8 @@ describe('readFitsTable on astropy-written tables', () => {
     if (!result.ok) return;
     expect(result.value.nRows).toBe(12);
     expect(result.value.details).toEqual({ hdu_index: 1, hdu_name: 'CATALOG', xtension: 'BINTABLE' });
+    // TUNITn rides along with its column (astropy wrote unit="deg" for RA and DEC only).
+    expect(result.value.columns.filter((c) => c.unit !== undefined).map((c) => [c.name, c.unit])).toEqual([['RA', 'deg'], ['DEC', 'deg']]);
     expect(Object.fromEntries(result.value.columns.map((c) => [c.name, c.type]))).toEqual({
       ID: 'int64',
       RA: 'float64',

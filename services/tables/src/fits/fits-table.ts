@@ -6,6 +6,7 @@ import type { ReadContext, RowWindow, TableRow, TableSlice } from '../types';
 import { asciiTableColumns } from './ascii-table-columns';
 import { binaryTableColumns } from './bintable-columns';
 import { findFirstTableHdu } from './fits-hdus';
+import { fitsColumnMetadata } from './fits-column-metadata';
 
 /**
  * Reads the first table extension of a FITS file: headers block by block, then one range read
@@ -56,7 +57,7 @@ export function readFitsTable(filePath: string, window: RowWindow, context: Read
     }
     return ok({
       format: 'fits',
-      columns: columns.value.map(({ name, type }) => ({ name, type })),
+      columns: columns.value.map(({ name, type }, i) => ({ name, type, ...fitsColumnMetadata(hdu.header, i) })),
       nRows,
       rows,
       details: { hdu_index: hdu.index, hdu_name: hdu.header.text('EXTNAME')?.trim() ?? null, xtension: hdu.xtension },

@@ -1,0 +1,73 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { testBackends } from '@pz/database/testing';
+import { membersOf, syntheticCatalog, writeZip } from '@pz/tables/hats/hats-fixtures';
+import { attachMainFile, createProduct, httpClient, sharedData, type Json } from '../registry/testing';
+import { startTestServer, type TestServer } from '../testing';
+
+for (const backend of testBackends()) {
+  describe(`HATS catalogs through registry, main_file_info, read_data and product-contents (${backend.name})`, () => {
+    let server: TestServer;
+    let call: ReturnType<typeof httpClient>;
+    let alice: { auth: string; userId: number };
+    let scratch: string;
+
+    const registered = async (file: string) => {
+      const id = await createProduct(server, alice.auth, 'redshift_catalog');
+      await attachMainFile(server, id, alice.userId, file, { name: path.basename(file) });
+      return { id, registry: await call('GET', `/api/products/${id}/registry/`, alice.auth) };
+    };
+
+    beforeAll(async () => {
+      server = await startTestServer(backend);
+      call = httpClient(server);
+      alice = await server.createUser('alice');
+      scratch = mkdtempSync(path.join(os.tmpdir(), 'pz-hats-api-'));
+      writeZip(path.join(scratch, 'elaiss1oid_collection.zip'), membersOf(sharedData('hats', 'elaiss1oid_collection'), 'elaiss1oid_collection/'));
+      writeZip(path.join(scratch, 'broken.zip'), syntheticCatalog('cat/', [{ order: 1, pixel: 5, rows: 4 }, { order: 2, pixel: 44, rows: 3 }], { skipPartition: 1 }));
+    }, 240_000);
+    afterAll(async () => {
+      await server.stop();
+      rmSync(scratch, { recursive: true, force: true });
+    });
+
+    it('registers the real collection uploaded as a zip: rows from the properties, partitioning in main_file_info, roles suggested, rows paged', async () => {
+      const { id, registry } = await registered(path.join(scratch, 'elaiss1oid_collection.zip'));
+      expect(registry.status).toBe(200);
+      const info = (await call('GET', `/api/products/${id}/main_file_info/`, alice.auth)).body.main_file as Json;
+      expect(info).toMatchObject({ format: 'hats', n_rows: 478, registry_error: null });
+      expect(info.hats).toEqual({
+        name: 'catalog', catalog_path: 'elaiss1oid_collection/catalog', collection: true, ra_column: 'RAdeg', dec_column: 'DEdeg',
+        orders: [2], partition_count: 1, partitions: [{ order: 2, pixel: 138 }], partitions_truncated: false, margins: 'margin_10arcs',
+      });
+      const columns = (await call('GET', `/api/product-contents/?product=${id}&page_size=1000`, alice.auth)).body.results as Json[];
+      const byAlias = Object.fromEntries(columns.filter((c) => c.alias !== null).map((c) => [c.alias, c.column_name]));
+      expect(byAlias).toMatchObject({ RA: 'RAdeg', Dec: 'DEdeg' });
+      const page = await call('GET', `/api/products/${id}/read_data/?page=2&page_size=300`, alice.auth);
+      expect(page.status).toBe(200);
+      expect([page.body.count, (page.body.results as Json[]).length]).toEqual([478, 178]);
+      // The preview header: each column with its type and association from the read model.
+      expect((page.body.column_info as Json[])[2]).toEqual({ name: 'RAdeg', type: 'float64', unit: null, file_ucd: null, description: null, ucd: 'pos.eq.ra;meta.main', alias: 'RA' });
+    }, 240_000);
+
+    it('refuses a HATS zip whose listed partition is absent: 422 naming it, product failed, no columns half-registered', async () => {
+      const { id, registry } = await registered(path.join(scratch, 'broken.zip'));
+      expect(registry.status).toBe(422);
+      expect(registry.body).toMatchObject({ code: 'TABLE_ARCHIVE_INVALID', detail: expect.stringContaining('cat/dataset/Norder=2/Dir=0/Npix=44.parquet') });
+      expect((await call('GET', `/api/products/${id}/`, alice.auth)).body.status).toBe(9);
+      expect((await call('GET', `/api/product-contents/?product=${id}`, alice.auth)).body.count).toBe(0);
+    }, 240_000);
+
+    it('stores the units a FITS table gives (TUNITn) per column, returned by product-contents and read_data', async () => {
+      const { id, registry } = await registered(fileURLToPath(new URL('../../../tables/fixtures/bintable.fits', import.meta.url)));
+      expect(registry.status).toBe(200);
+      const columns = (await call('GET', `/api/product-contents/?product=${id}&page_size=100`, alice.auth)).body.results as Json[];
+      expect(columns.filter((c) => c.unit !== null).map((c) => [c.column_name, c.unit])).toEqual([['RA', 'deg'], ['DEC', 'deg']]);
+      const page = await call('GET', `/api/products/${id}/read_data/?page_size=2`, alice.auth);
+      expect((page.body.column_info as Json[]).find((c) => c.name === 'DEC')).toMatchObject({ unit: 'deg', type: 'float64', alias: 'Dec' });
+    }, 240_000);
+  });
+}
