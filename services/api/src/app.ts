@@ -23,6 +23,7 @@ import { productContentsRoutes } from './routes/product-contents';
 import { registryRoutes } from './routes/registry';
 import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
+import { ledgerRoutes } from './routes/ledger';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -169,5 +170,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(registryRoutes);
   await app.register(downloadRoutes);
   await app.register(shareRoutes);
+  await app.register(ledgerRoutes);
   return app;
 }
