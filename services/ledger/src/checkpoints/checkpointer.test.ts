@@ -41,7 +41,7 @@ for (const backend of testBackends()) {
 
     it('signs after every N events and on a timer while the log moves, and a restarted one signs the heads a full read of the log gives', async () => {
       const key = ledgerSigningKey(dataDir, null);
-      const byCount = createCheckpointer(store, checkpoints, key, { intervalMs: 0, everyEvents: 3 });
+      const byCount = createCheckpointer(store, checkpoints, key, { intervalMs: 0, everyEvents: 3, pollMs: 50 });
       await byCount.start();
       await store.append('thing-1', [testEvent('ProductEdited', { n: 1 }), testEvent('ProductEdited', { n: 2 })], 'no_stream');
       await delay(300);
