@@ -48,7 +48,7 @@ describe('npm run ledger -- verify', () => {
     expect(tampered.code).toBe(1);
     expect(tampered.out).toContain('BROKEN product-7 at revision 1');
     expect(tampered.out).toContain('TAMPERED');
-  }, 60_000);
+  }, 180_000);
 });
 
 /** `ledger checkpoint` signs the stream heads; `verify` then catches a stream's last event removed, which the chain alone cannot. */
@@ -93,5 +93,5 @@ describe('npm run ledger -- checkpoint, then verify', () => {
     expect(tampered.out).toContain('NOT CONSISTENT with checkpoint (given)');
     expect(tampered.out).toContain('TAMPERED');
     expect(tampered.code).toBe(1);
-  }, 120_000);
+  }, 180_000);
 });

@@ -41,6 +41,7 @@ const OWNER_OR_ADMIN_READ = but(SIGNED_IN, { other: 403 });
 const OWNER_OR_ADMIN_WRITE = but(SIGNED_IN_WRITE, { other: 403 });
 const OWNER_ONLY_WRITE = but(OWNER_OR_ADMIN_WRITE, { admin: 403 });
 const ADMIN_ONLY_WRITE = but(SIGNED_IN_WRITE, { owner: 403, other: 403, sessionWithCsrf: 403 });
+const ADMIN_ONLY_READ = but(SIGNED_IN, { owner: 403, other: 403, sessionNoCsrf: 403, sessionWithCsrf: 403 });
 /** Read-only collections: the write is refused for everyone (405); it reveals nothing, so it needs no account. */
 const NOT_ALLOWED = but(every(405), { revokedToken: 401, sessionNoCsrf: 403 });
 /** `/api/shared/<key>/`: only the holder of a live link gets in; any other key names nothing. */
@@ -224,5 +225,21 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     simple('associate', OWNER_OR_ADMIN_WRITE, (w) => `/api/product-contents/${w.columns.writable}/`, () => ({ alias: 'ID' })),
     simple('associate on a deleted product', DELETED_WRITE, (w) => `/api/product-contents/${w.columns.deleted}/`, () => ({ alias: 'ID' })));
   add(['POST', 'PUT', 'DELETE'], '/api/product-contents/:id', notAllowed((w) => `/api/product-contents/${w.columns.readable}/`));
+
+  // Ledger integrity: the signed checkpoint and its key are public; verify and inclusion proofs are for admins.
+  // One checkpoint per world, signed before the first of these cells.
+  const checkpointed = new WeakMap<World, Promise<unknown>>();
+  const signed = async (w: World, url: string): Promise<CellRequest> => {
+    if (!checkpointed.has(w)) checkpointed.set(w, w.server.deps.ledger.checkpointer.checkpointNow());
+    await checkpointed.get(w);
+    return { url };
+  };
+  add(GET_HEAD, '/api/ledger/checkpoints/latest', { label: 'latest checkpoint', expect: PUBLIC, request: (w) => signed(w, '/api/ledger/checkpoints/latest/') });
+  add(GET_HEAD, '/api/ledger/public-key', simple('public key', PUBLIC, () => '/api/ledger/public-key/'));
+  add(['POST'], '/api/admin/ledger/verify', {
+    ...simple('verify the ledger', ADMIN_ONLY_WRITE, () => '/api/admin/ledger/verify/'),
+    check: (_w, _caller, reply) => (reply.status === 200 && reply.body.ok !== true ? `the untouched ledger did not verify: ${reply.text.slice(0, 300)}` : null),
+  });
+  add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
   return m;
 })();

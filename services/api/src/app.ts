@@ -27,6 +27,7 @@ import { registryRoutes } from './routes/registry';
 import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
 import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
+import { ledgerRoutes } from './routes/ledger';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -185,5 +186,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(registryRoutes);
   await app.register(downloadRoutes);
   await app.register(shareRoutes);
+  await app.register(ledgerRoutes);
   return app;
 }

@@ -1,4 +1,4 @@
-import { START, comparePositions, type EventStore, type LogPosition, type ReadAllPage, type Subscription } from '@pz/contracts';
+import { START, comparePositions, type EventStore, type LogPosition, type ReadAllPage } from '@pz/contracts';
 import { eventHash } from '../hash-chain';
 import type { CheckpointStore } from './checkpoint-store';
 import { headsRoot, signCheckpoint, signatureHolds, type SignedCheckpoint, type StreamHead } from './signed-checkpoint';
@@ -9,6 +9,8 @@ export interface CheckpointerOptions {
   readonly intervalMs: number;
   /** And as soon as this many events came since the last one (0: not by count). */
   readonly everyEvents: number;
+  /** How often the log is read for new events while either rule is on (default 1 s, or `intervalMs` if shorter). */
+  readonly pollMs?: number;
   readonly onError?: (error: unknown) => void;
 }
 
@@ -27,14 +29,17 @@ const PAGE = 1000;
  * a checkpoint of them: every `intervalMs` if anything was appended since the last one, and
  * after `everyEvents` events. It starts from the heads kept with the latest checkpoint (when
  * they still match its signed root), so a restart reads only the events since, not the log.
+ * It reads the log on a timer (one page read a second on an idle server) rather than being woken
+ * by every append, which would add a read to every write; a failed read or save is reported and
+ * tried again at the next tick.
  */
 export function createCheckpointer(store: EventStore, checkpoints: CheckpointStore, key: LedgerSigningKey, options: CheckpointerOptions): Checkpointer {
   const heads = new Map<string, { revision: bigint; hash: string }>();
   let position: LogPosition = START;
   let checkpointed: LogPosition | null = null;
   let sinceCheckpoint = 0;
+  let checkpointedAt = Date.now();
   let loaded: Promise<void> | null = null;
-  let subscription: Subscription | null = null;
   let timer: NodeJS.Timeout | null = null;
   // Pages, timer ticks and requests run one at a time, in order.
   let queue: Promise<unknown> = Promise.resolve();
@@ -51,7 +56,10 @@ export function createCheckpointer(store: EventStore, checkpoints: CheckpointSto
       for (const head of latest.heads) heads.set(head.streamName, { revision: head.revision, hash: head.hash });
       position = latest.checkpoint.position;
       checkpointed = position;
-    })());
+    })().catch((error: unknown) => {
+      loaded = null;
+      throw error;
+    }));
 
   const apply = (page: ReadAllPage): void => {
     for (const event of page.events) {
@@ -76,6 +84,7 @@ export function createCheckpointer(store: EventStore, checkpoints: CheckpointSto
     const checkpoint = signCheckpoint(key, all, position);
     await checkpoints.save(checkpoint, all);
     checkpointed = position;
+    checkpointedAt = Date.now();
     sinceCheckpoint = 0;
     return checkpoint;
   };
@@ -85,24 +94,25 @@ export function createCheckpointer(store: EventStore, checkpoints: CheckpointSto
   return {
     async start() {
       await load();
-      subscription = store.subscribeToAllPages({
-        after: position,
-        limit: PAGE,
-        onPage: (page) =>
-          serially(async () => {
-            apply(page);
-            if (options.everyEvents > 0 && sinceCheckpoint >= options.everyEvents) await take();
-          }),
-        onError: report,
-      });
-      if (options.intervalMs > 0) {
-        timer = setInterval(() => {
-          serially(async () => {
-            if (moved()) await take();
-          }).catch(report);
-        }, options.intervalMs);
-        timer.unref();
-      }
+      if (options.intervalMs <= 0 && options.everyEvents <= 0) return;
+      const pollMs = Math.min(options.pollMs ?? 1000, options.intervalMs > 0 ? options.intervalMs : Infinity);
+      let ticking = false;
+      timer = setInterval(() => {
+        // A slow tick (a long catch-up) is not queued behind by more ticks.
+        if (ticking) return;
+        ticking = true;
+        serially(async () => {
+          await catchUp();
+          const byCount = options.everyEvents > 0 && sinceCheckpoint >= options.everyEvents;
+          const byTime = options.intervalMs > 0 && Date.now() - checkpointedAt >= options.intervalMs && moved();
+          if (byCount || byTime) await take();
+        })
+          .catch(report)
+          .finally(() => {
+            ticking = false;
+          });
+      }, pollMs);
+      timer.unref();
     },
     checkpointNow: () =>
       serially(async () => {
@@ -112,7 +122,7 @@ export function createCheckpointer(store: EventStore, checkpoints: CheckpointSto
       }),
     async stop() {
       if (timer) clearInterval(timer);
-      await subscription?.close();
+      timer = null;
       await queue;
     },
   };
