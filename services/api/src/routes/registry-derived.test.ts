@@ -41,7 +41,7 @@ for (const backend of testBackends()) {
       expect(details).toMatchObject({ archive_member: 'export/catalog.csv', extracted_name: 'catalog.csv', extracted_sha256: expect.stringMatching(/^[0-9a-f]{64}$/) });
       // With the archive's bytes out of reach, the preview still reads: it uses the kept member.
       const archive = await server.deps.catalogue.selectFrom('product_files').select('sha256').where('product_id', '=', id).executeTakeFirstOrThrow();
-      const archivePath = server.deps.blobs.pathOf(archive.sha256);
+      const archivePath = await server.deps.blobs.localPath(archive.sha256);
       if (!archivePath.ok) throw new Error(archivePath.error.message);
       renameSync(archivePath.value, `${archivePath.value}.away`);
       try {
