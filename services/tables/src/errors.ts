@@ -19,6 +19,11 @@ export const TABLE_ERROR_CODES = [
   'TABLE_ARCHIVE_TOO_LARGE',
   /** The file could not be opened or read from disk. */
   'TABLE_FILE_UNAVAILABLE',
+  /**
+   * The file declares a specific layout (an HDF5 naming a qp parameterisation) that it then
+   * breaks: refused whatever the product type, never kept as a plain file.
+   */
+  'TABLE_LAYOUT_BROKEN',
 ] as const;
 
 export type TableErrorCode = (typeof TABLE_ERROR_CODES)[number];

@@ -39,6 +39,7 @@ const STATUS: Record<RegistryErrorCode, number> = {
   TABLE_ARCHIVE_INVALID: 422,
   TABLE_ARCHIVE_TOO_LARGE: 422,
   TABLE_FILE_UNAVAILABLE: 503,
+  TABLE_LAYOUT_BROKEN: 422,
 };
 
 /** Same body as `sendProblem`: `detail` is what the pzserver client shows its user. */
