@@ -27,6 +27,11 @@ export const TABLE_ERROR_CODES = [
   'TABLE_BUSY',
   /** This requester already has as many table reads running as allowed (never recorded against the file). */
   'TABLE_TOO_MANY_READS',
+  /**
+   * The file declares a specific layout (an HDF5 naming a qp parameterisation) that it then
+   * breaks: refused whatever the product type, never kept as a plain file.
+   */
+  'TABLE_LAYOUT_BROKEN',
 ] as const;
 
 export type TableErrorCode = (typeof TABLE_ERROR_CODES)[number];

@@ -4,7 +4,8 @@ import type { TableErrorCode } from './errors';
 /** What a reader found in a table file, in the shapes the registry and `read_data` need. */
 
 /** `hats`: a HATS catalog or collection (HEALPix-partitioned Parquet) uploaded as a zip/tar/tar.gz of its directory. */
-export type TableFormat = 'csv' | 'parquet' | 'hdf5' | 'fits' | 'hats' | 'votable';
+/** `qp`: an ensemble of photo-z PDFs written by qp (RAIL), one row per PDF. */
+export type TableFormat = 'csv' | 'parquet' | 'hdf5' | 'fits' | 'hats' | 'votable' | 'qp';
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 

@@ -44,6 +44,7 @@ const STATUS: Record<RegistryErrorCode, number> = {
   // Load, not the file: the same request may succeed later.
   TABLE_BUSY: 503,
   TABLE_TOO_MANY_READS: 429,
+  TABLE_LAYOUT_BROKEN: 422,
 };
 
 /** Same body as `sendProblem`: `detail` is what the pzserver client shows its user. */

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import type { CatalogueTables } from '@pz/projections';
 import { findRegistry, type MainFileRow } from './main-file';
-import type { HatsSchema, MainFileSchema } from './schemas';
+import type { HatsSchema, MainFileSchema, QpSchema } from './schemas';
 
 /**
  * The `main_file` block of `main_file_info`, from the read models only: the file is never read
@@ -32,11 +32,26 @@ export async function mainFileInfo(db: Kysely<CatalogueTables>, productId: numbe
     info.columns = columns.map((c) => c.column_name);
   }
   if (registry?.format === 'hats') info.hats = hatsInfo(details);
+  if (registry?.format === 'qp') info.qp = qpInfo(details);
   return info;
 }
 
 type Details = Record<string, string | number | boolean | null>;
 const text = (value: Details[string] | undefined): string | null => (typeof value === 'string' ? value : null);
+
+/** What registry recorded of a qp ensemble (see @pz/tables qp-ensemble.ts `details`). */
+function qpInfo(details: Details): Static<typeof QpSchema> {
+  const grid = text(details.qp_grid);
+  const parsed: unknown = grid === null ? [] : JSON.parse(grid);
+  return {
+    parameterization: text(details.qp_parameterization),
+    parameterization_label: text(details.qp_parameterization_label),
+    pdf_count: typeof details.qp_pdf_count === 'number' ? details.qp_pdf_count : 0,
+    grid_name: text(details.qp_grid_name),
+    grid: Array.isArray(parsed) ? parsed.filter((v): v is number => typeof v === 'number') : [],
+    point_estimates: (text(details.qp_point_estimates) ?? '').split(',').filter((p) => p !== ''),
+  };
+}
 
 /** The partitioning registry recorded for a HATS archive (see @pz/tables hats-table.ts `details`). */
 function hatsInfo(details: Details): Static<typeof HatsSchema> {

@@ -114,7 +114,8 @@ export async function decideRegistry(blobs: BlobStore, productTypeName: string, 
     return { kind: 'registered', contents: { fileId: file.id, format, nRows, columns: registeredColumns(read.table), details: { ...details, ...read.derived } } };
   }
   if ('code' in read) return read;
-  if (isTabularType(productTypeName)) {
+  // A file that names a layout and breaks it (a qp ensemble without data) is refused even where any file would do.
+  if (isTabularType(productTypeName) || read.notTable.code === 'TABLE_LAYOUT_BROKEN') {
     return { kind: 'failed', fileId: file.id, code: read.notTable.code, reason: `The main file "${file.name}" is not a readable table (${TABLE_KINDS}): ${read.notTable.message}` };
   }
   return {

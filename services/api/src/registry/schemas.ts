@@ -38,6 +38,18 @@ export const HatsSchema = Type.Object({
   margins: Nullable(Type.String()),
 });
 
+export const QpSchema = Type.Object({
+  /** qp's own name (hist, interp, mixmod, quant...) and what it means. */
+  parameterization: Nullable(Type.String()),
+  parameterization_label: Nullable(Type.String()),
+  pdf_count: Type.Integer(),
+  /** The meta dataset holding the grid (bins, xvals, quants) and its values (the first 2000). */
+  grid_name: Nullable(Type.String()),
+  grid: Type.Array(Type.Number()),
+  /** Ancillary point estimates, one value per PDF (zmode, zmean...): columns of read_data. */
+  point_estimates: Type.Array(Type.String()),
+});
+
 export const MainFileSchema = Type.Object({
   name: Type.String(),
   type: Type.String(),
@@ -57,6 +69,8 @@ export const MainFileSchema = Type.Object({
   columns: Type.Optional(Type.Array(Type.String())),
   /** For a HATS catalog or collection: its HEALPix partitioning, enough to draw its sky coverage. */
   hats: Type.Optional(HatsSchema),
+  /** For a qp ensemble of photo-z PDFs: how they are parameterised, how many, on which grid. */
+  qp: Type.Optional(QpSchema),
 });
 
 export const MainFileInfoSchema = Type.Object({ ...ProductSchema.properties, main_file: MainFileSchema });

@@ -64,6 +64,9 @@ describe('HATS catalogs uploaded as archives', () => {
     expect(table.value.columns.map((c) => c.name)).toEqual(['_healpix_29', 'objid', 'ra', 'dec', 'redshift']);
     expect(table.value.previewRows.map((r) => r.objid)).toEqual([0, 1, 2]);
     expect(table.value.details).toMatchObject({ hats_collection: false, hats_orders: '1,2', hats_partition_count: 3, hats_partitions: '1/5 2/44 2/45', hats_partitions_truncated: false });
+    // No _metadata here: a page across partitions opens them in order, each footer giving its rows.
+    const page = await readTableRows(file('synthetic.zip'), { fileName: 'synthetic.zip', offset: 3, limit: 6 });
+    expect(page.ok && [page.value.count, page.value.rows.map((r) => r.objid)]).toEqual([12, [3, 4, 5, 6, 7, 8]]);
   });
 
   it.each([

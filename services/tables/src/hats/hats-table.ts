@@ -203,18 +203,39 @@ async function readCatalog(
   const firstFile = orderedFiles[0]?.file;
   if (firstFile === undefined) return invalid('The HATS catalog has no partition file to preview.');
 
-  const wanted = filesForWindow(orderedFiles, window);
-  const partitionsExtracted = await extractMembers(listing, wanted.map((w) => w.file), dir, 'partition', limit);
   const rows: TableRow[] = [];
   let columns = commonPath ? parquetColumns(await footerOf(commonPath)) : null;
   let rowsUnavailable: TableError | undefined;
-  for (const part of wanted) {
-    const local = partitionsExtracted.paths.get(part.file) as string;
-    const slice = await readParquetTable(local, { offset: part.offset, limit: part.limit }, { ...context, fileName: 'partition.parquet', knownRowCount: undefined });
-    if (!slice.ok) return err({ ...slice.error, message: `HATS partition ${part.file}: ${slice.error.message}` });
+  /** Reads rows [offset, offset + limit) of one extracted partition; its row count, or a failure. */
+  const readPartition = async (local: string, member: string, offset: number, limit: number): Promise<Result<number, TableError>> => {
+    const slice = await readParquetTable(local, { offset, limit }, { ...context, fileName: 'partition.parquet', knownRowCount: undefined });
+    if (!slice.ok) return err({ ...slice.error, message: `HATS partition ${member}: ${slice.error.message}` });
     columns ??= slice.value.columns;
     if (slice.value.rowsUnavailable) rowsUnavailable = slice.value.rowsUnavailable;
     rows.push(...slice.value.rows);
+    return ok(slice.value.nRows);
+  };
+  if (orderedFiles.every((f) => !Number.isNaN(f.rows))) {
+    const wanted = filesForWindow(orderedFiles, window);
+    const extractedParts = await extractMembers(listing, wanted.map((w) => w.file), dir, 'partition', limit);
+    for (const part of wanted) {
+      const read = await readPartition(extractedParts.paths.get(part.file) as string, part.file, part.offset, part.limit);
+      if (!read.ok) return read;
+    }
+  } else {
+    // No _metadata: partitions are opened in order, each footer giving its rows, until the window is covered.
+    const end = window.offset + window.limit;
+    let start = 0;
+    for (const [i, part] of orderedFiles.entries()) {
+      const extractedPart = await extractMembers(listing, [part.file], dir, `partition-${i}`, limit);
+      const local = extractedPart.paths.get(part.file) as string;
+      const from = Math.max(window.offset, start);
+      const read = await readPartition(local, part.file, from - start, Math.max(0, end - from));
+      if (!read.ok) return read;
+      await rm(local, { force: true });
+      start += read.value;
+      if (start >= end) break;
+    }
   }
   if (columns === null) return invalid('The HATS catalog has neither dataset/_common_metadata nor a partition to take its columns from.');
 
@@ -238,14 +259,10 @@ async function readCatalog(
   return ok({ format: 'hats', columns, nRows, rows, details, ...(rowsUnavailable ? { rowsUnavailable } : {}) });
 }
 
-/**
- * The partition files holding rows [offset, offset + limit), with each one's local window.
- * Without rows per file (no `_metadata`), only the first file can be addressed.
- */
+/** The partition files holding rows [offset, offset + limit), with each one's local window (rows per file from `_metadata`). */
 function filesForWindow(files: readonly { file: string; rows: number }[], window: RowWindow): { file: string; offset: number; limit: number }[] {
   const first = files[0];
   if (!first) return [];
-  if (files.some((f) => Number.isNaN(f.rows))) return [{ file: first.file, offset: window.offset, limit: window.limit }];
   const wanted: { file: string; offset: number; limit: number }[] = [];
   let start = 0;
   let remaining = window.limit;

@@ -9,14 +9,15 @@ import { attachMainFile, createProduct, httpClient, sharedData, type Json } from
 import { startTestServer, type TestServer } from '../testing';
 
 for (const backend of testBackends()) {
-  describe(`HATS catalogs through registry, main_file_info, read_data and product-contents (${backend.name})`, () => {
+  describe(`HATS, VOTable, qp and FITS units through registry, main_file_info, read_data and product-contents (${backend.name})`, () => {
     let server: TestServer;
     let call: ReturnType<typeof httpClient>;
     let alice: { auth: string; userId: number };
     let scratch: string;
 
-    const registered = async (file: string) => {
-      const id = await createProduct(server, alice.auth, 'redshift_catalog');
+    const fixture = (name: string) => fileURLToPath(new URL(`../../../tables/fixtures/${name}`, import.meta.url));
+    const registered = async (file: string, type = 'redshift_catalog') => {
+      const id = await createProduct(server, alice.auth, type);
       await attachMainFile(server, id, alice.userId, file, { name: path.basename(file) });
       return { id, registry: await call('GET', `/api/products/${id}/registry/`, alice.auth) };
     };
@@ -62,12 +63,40 @@ for (const backend of testBackends()) {
     }, 240_000);
 
     it('stores the units a FITS table gives (TUNITn) per column, returned by product-contents and read_data', async () => {
-      const { id, registry } = await registered(fileURLToPath(new URL('../../../tables/fixtures/bintable.fits', import.meta.url)));
+      const { id, registry } = await registered(fixture('bintable.fits'));
       expect(registry.status).toBe(200);
       const columns = (await call('GET', `/api/product-contents/?product=${id}&page_size=100`, alice.auth)).body.results as Json[];
       expect(columns.filter((c) => c.unit !== null).map((c) => [c.column_name, c.unit])).toEqual([['RA', 'deg'], ['DEC', 'deg']]);
       const page = await call('GET', `/api/products/${id}/read_data/?page_size=2`, alice.auth);
       expect((page.body.column_info as Json[]).find((c) => c.name === 'DEC')).toMatchObject({ unit: 'deg', type: 'float64', alias: 'Dec' });
+    }, 240_000);
+
+    it('registers a VOTable: units, UCDs and descriptions per column, roles suggested from the UCDs', async () => {
+      const { id, registry } = await registered(fixture('binary2.vot'));
+      expect(registry.status).toBe(200);
+      const info = (await call('GET', `/api/products/${id}/main_file_info/`, alice.auth)).body.main_file as Json;
+      expect(info).toMatchObject({ format: 'votable', n_rows: 7 });
+      const columns = (await call('GET', `/api/product-contents/?product=${id}&page_size=100`, alice.auth)).body.results as Json[];
+      expect(columns.find((c) => c.column_name === 'zsp')).toMatchObject({ file_ucd: 'src.redshift', description: 'Spectroscopic redshift', alias: 'z', ucd: 'src.redshift' });
+      expect(columns.find((c) => c.column_name === 'RAJ2000')).toMatchObject({ unit: 'deg', alias: 'RA' });
+      const page = await call('GET', `/api/products/${id}/read_data/?page_size=3`, alice.auth);
+      expect([page.body.count, (page.body.results as Json[]).length]).toEqual([7, 3]);
+    }, 240_000);
+
+    it('registers a qp ensemble of photo-z PDFs, and refuses one that claims qp without data even for a free-format type', async () => {
+      const { id, registry } = await registered(fixture('qp-hist.hdf5'), 'photoz_estimates');
+      expect(registry.status).toBe(200);
+      const info = (await call('GET', `/api/products/${id}/main_file_info/`, alice.auth)).body.main_file as Json;
+      expect(info).toMatchObject({ format: 'qp', n_rows: 6 });
+      expect(info.qp).toMatchObject({ parameterization: 'hist', parameterization_label: 'histogram', pdf_count: 6, grid_name: 'bins', point_estimates: ['zmean', 'zmode'] });
+      expect((info.qp as Json).grid).toHaveLength(31);
+      const page = await call('GET', `/api/products/${id}/read_data/?page_size=2`, alice.auth);
+      expect(page.body.columns).toEqual(['zmean', 'zmode', 'pdfs']);
+
+      const fake = await registered(fixture('qp-fake.hdf5'), 'photoz_estimates');
+      expect(fake.registry.status).toBe(422);
+      expect(fake.registry.body).toMatchObject({ code: 'TABLE_LAYOUT_BROKEN', detail: expect.stringContaining('no data group') });
+      expect((await call('GET', `/api/products/${fake.id}/`, alice.auth)).body.status).toBe(9);
     }, 240_000);
   });
 }
