@@ -89,16 +89,17 @@ export class Client {
       try {
         const response = await fetch(`${target.origin}${url}`, { method, headers, ...(body !== undefined ? { body } : {}) });
         const bytes = Buffer.from(await response.arrayBuffer());
-        if (response.status === 503 && attempt < 40) {
+        // 503: still catching up; 429: upload slots still held by a process that was killed (they expire).
+        if ((response.status === 503 || response.status === 429) && attempt < 100) {
           this.retries++;
-          await sleep(100);
+          await sleep(response.status === 429 ? 500 : 100);
           continue;
         }
         const written = parsePosition(response.headers.get(POSITION_HEADER) ?? '');
         if (written && (!this.position || comparePositions(written, this.position) > 0)) this.position = written;
         return { status: response.status, body: bytes, headers: response.headers, json: <T>() => JSON.parse(bytes.toString('utf8')) as T };
       } catch (error) {
-        if (attempt >= 40) throw error;
+        if (attempt >= 100) throw error;
         this.retries++;
         await sleep(100);
       }

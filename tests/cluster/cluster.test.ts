@@ -99,8 +99,9 @@ describe.runIf(url)('cluster of 3 app processes on PostgreSQL + S3 (runs only wh
 
       const started = Date.now();
       const load = Promise.all([...Array(WORKERS).keys()].map(worker));
-      // Mid-load: the first process started (the projector's leader) dies without a word, then comes back.
-      await sleep(1500);
+      // Mid-load (a quarter of the products written): the first process started, the
+      // projector's leader, dies without a word, then comes back.
+      while (written.length < (WORKERS * ROUNDS) / 4) await sleep(10);
       const writtenBeforeKill = written.length;
       await cluster.kill(0);
       await sleep(1000);

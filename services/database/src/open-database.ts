@@ -96,6 +96,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   const kysely = new Kysely<object>({ dialect: new PostgresDialect({ pool }) });
   const listeners = new Set<pg.Client>();
   const leases = new Set<pg.Client>();
+  /** Per lease name, the connection a refused attempt was made on, kept for the next attempt. */
+  const leaseCandidates = new Map<string, pg.Client>();
   return {
     kind: 'postgres',
     kysely,
@@ -116,16 +118,25 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     },
     async tryLease(name) {
       const schema = options.schema ?? 'public';
-      // application_name names the holder in pg_stat_activity (operators, and the tests that cut it).
-      const client = new pg.Client({ connectionString: url, keepAlive: true, query_timeout: LEASE_HEARTBEAT_TIMEOUT_MS, application_name: leaseApplicationName(schema, name) });
-      client.on('error', () => {});
-      await client.connect();
+      // A follower asks again every second or so: on the connection it asked on last time, not a new one each time.
+      let client = leaseCandidates.get(name);
+      if (!client) {
+        // application_name names the holder in pg_stat_activity (operators, and the tests that cut it).
+        const fresh = new pg.Client({ connectionString: url, keepAlive: true, query_timeout: LEASE_HEARTBEAT_TIMEOUT_MS, application_name: leaseApplicationName(schema, name) });
+        fresh.on('error', () => {
+          if (leaseCandidates.get(name) === fresh) leaseCandidates.delete(name);
+        });
+        await fresh.connect();
+        client = fresh;
+      }
+      leaseCandidates.delete(name);
       // The two-key form: its keys never meet the one-key locks `migrate` takes.
       const held = await client
         .query<{ held: boolean }>('SELECT pg_try_advisory_lock(hashtext($1), hashtext($2)) AS held', ['pz-lease', `${schema}.${name}`])
-        .then((r) => r.rows[0]?.held === true, () => false);
-      if (!held) {
-        await client.end().catch(() => {});
+        .then((r) => (r.rows[0]?.held === true ? 'held' : 'taken'), () => 'failed');
+      if (held !== 'held') {
+        if (held === 'taken' && !leaseCandidates.has(name)) leaseCandidates.set(name, client);
+        else await client.end().catch(() => {});
         return null;
       }
       let released = false;
@@ -157,9 +168,10 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
       };
     },
     async close() {
-      await Promise.all([...listeners, ...leases].map((c) => c.end().catch(() => {})));
+      await Promise.all([...listeners, ...leases, ...leaseCandidates.values()].map((c) => c.end().catch(() => {})));
       listeners.clear();
       leases.clear();
+      leaseCandidates.clear();
       await kysely.destroy();
     },
   };

@@ -37,7 +37,7 @@ export async function openUploadSlots(database: Database, limit: number, options
       },
     },
   });
-  const leaseMs = options.leaseMs ?? 60_000;
+  const leaseMs = options.leaseMs ?? 15_000;
   const held = new Set<string>();
   const renew = setInterval(() => {
     if (held.size === 0) return;
