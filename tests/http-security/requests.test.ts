@@ -63,6 +63,17 @@ for (const backend of testBackends()) {
       expect((await call('POST', '/api/auth/register/', undefined, { username: 'newcomer', password: 'a long password' }, { origin: 'http://pz.test' })).status).toBe(201);
     });
 
+    it('refuses a username that differs from a registered one only in case', async () => {
+      expect((await call('POST', '/api/auth/register/', undefined, { username: 'Galaxy.Fan', password: 'a long password' })).status).toBe(201);
+      for (const twin of ['galaxy.fan', 'GALAXY.FAN', 'Galaxy.fan']) {
+        const refused = await call('POST', '/api/auth/register/', undefined, { username: twin, password: 'a long password' });
+        expect(refused.status, twin).toBe(409);
+        expect(refused.body).toMatchObject({ field: 'username', detail: expect.stringContaining('Galaxy.Fan') as string });
+      }
+      // The user created by the test server as "alice" blocks "ALICE" too.
+      expect((await call('POST', '/api/auth/register/', undefined, { username: 'ALICE', password: 'a long password' })).status).toBe(409);
+    });
+
     it('answers a malformed URL in the problem shape, with the security headers, without echoing it', async () => {
       for (const url of ['/api/<script>alert(1)</script>%zz', '/api/products/%zz/', '/%E0%A4%A']) {
         const response = await server.app.inject({ method: 'GET', url });

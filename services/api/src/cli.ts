@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import { streamName } from '@pz/contracts';
 import { loadConfig } from '@pz/config';
 import { userDecider } from '@pz/domain';
+import { usernameTwin } from './auth/username-twin';
 import { hashPassword } from './auth/passwords';
 import { newSecretKey, sha256Hex } from './auth/secrets';
 import type { CommandContext } from './commands/command-context';
@@ -36,6 +37,7 @@ async function main(argv: string[]): Promise<number> {
     const registered = await bus.execute(userDecider, stream, {
       type: 'RegisterUser', userId: userId as number, username: values.username, firstName: values['first-name'] ?? '', lastName: values['last-name'] ?? '', email: values.email ?? '',
       passwordHash: await hashPassword(values.password), isAdmin: command === 'create-admin' || values.admin === true,
+      takenAs: await usernameTwin(services.deps.catalogue, values.username),
     }, context);
     if (!registered.ok) {
       console.error(`${registered.error.code}: ${registered.error.message}`);
