@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '@pz/database';
 import { openEventStore } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
+import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
@@ -38,9 +39,11 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const catalogue = database.kysely.withTables<CatalogueTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
-  const secret = config.secret ?? persistentSecret(config.dataDir);
-  const sessions = await openPortalSessions(database, secret);
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions };
+  const [current, ...older] = config.secrets ?? [];
+  const keyring: Keyring = current ? { current, older } : singleKeyring(config.secret ?? persistentSecret(config.dataDir));
+  const secret = keyring.current.key;
+  const sessions = await openPortalSessions(database, keyring);
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions };
   const app = await buildApp(deps, options);
   return {
     deps,
