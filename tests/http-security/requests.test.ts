@@ -30,7 +30,7 @@ for (const backend of testBackends()) {
     }, 180_000);
     afterAll(async () => server.stop());
 
-    it('downloads nothing of a deleted product: prepared links (zip and main file), legacy routes, share links', async () => {
+    it('downloads nothing of a deleted product through a link (prepared zip and main file, share); its owner still may, signed in', async () => {
       const created = await call('POST', '/api/products/', alice.auth, { display_name: 'Soon deleted', product_type: 'training_set' });
       const id = created.body.id as number;
       await attachTestFile(server.deps, id, alice.userId, { name: 'train.csv', role: 0, content: Buffer.from('ra,dec,z\n1,2,0.5\n'), mimeType: 'text/csv' });
@@ -45,8 +45,10 @@ for (const backend of testBackends()) {
       for (const link of [...links, shared]) expect((await call('GET', link)).status, link).toBe(200);
       expect((await call('DELETE', `/api/products/${id}/`, alice.auth)).status).toBe(204);
       for (const link of [...links, shared]) expect((await call('GET', link)).status, link).toBe(404);
-      for (const legacy of ['download/', 'download_main_file/']) expect((await call('GET', `/api/products/${id}/${legacy}`, alice.auth)).status, legacy).toBe(404);
-      expect((await call('POST', `/api/products/${id}/download/main-file/prepare/`, alice.auth)).status).toBe(404);
+      // Links prepared before deletion stay dead for the owner too; the owner signed in, like on the product's page, still sees it.
+      for (const legacy of ['download/', 'download_main_file/']) expect((await call('GET', `/api/products/${id}/${legacy}`, alice.auth)).status, legacy).toBe(200);
+      const renewed = await call('POST', `/api/products/${id}/download/main-file/prepare/`, alice.auth);
+      expect((await call('GET', String(renewed.body.download_url).slice('http://pz.test'.length))).status).toBe(404);
     });
 
     it('refuses sign-in and sign-up posted from another site, and lets programs and our own origin through', async () => {
@@ -61,6 +63,17 @@ for (const backend of testBackends()) {
       expect((await call('POST', '/api/auth/login/', undefined, login)).status).toBe(200);
       expect((await call('POST', '/api/auth/login/', undefined, login, { origin: 'http://pz.test', 'sec-fetch-site': 'same-origin' })).status).toBe(200);
       expect((await call('POST', '/api/auth/register/', undefined, { username: 'newcomer', password: 'a long password' }, { origin: 'http://pz.test' })).status).toBe(201);
+    });
+
+    it('refuses a username that differs from a registered one only in case', async () => {
+      expect((await call('POST', '/api/auth/register/', undefined, { username: 'Galaxy.Fan', password: 'a long password' })).status).toBe(201);
+      for (const twin of ['galaxy.fan', 'GALAXY.FAN', 'Galaxy.fan']) {
+        const refused = await call('POST', '/api/auth/register/', undefined, { username: twin, password: 'a long password' });
+        expect(refused.status, twin).toBe(409);
+        expect(refused.body).toMatchObject({ field: 'username', detail: expect.stringContaining('Galaxy.Fan') as string });
+      }
+      // The user created by the test server as "alice" blocks "ALICE" too.
+      expect((await call('POST', '/api/auth/register/', undefined, { username: 'ALICE', password: 'a long password' })).status).toBe(409);
     });
 
     it('answers a malformed URL in the problem shape, with the security headers, without echoing it', async () => {

@@ -6,6 +6,7 @@ import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
 import type { LedgerIntegrity } from '@pz/ledger';
 import type { CatalogueTables, Projector } from '@pz/projections';
+import type { Keyring } from './auth/keyring';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
 import type { UploadSlots } from './files/upload-slots';
@@ -21,8 +22,10 @@ export interface AppDeps {
   readonly catalogue: Kysely<CatalogueTables>;
   readonly bus: CommandBus;
   readonly allocateIds: IdAllocator;
-  /** HMAC key for sessions, CSRF and download tokens. */
+  /** The current HMAC key (keyring.current.key). */
   readonly secret: string;
+  /** The signing keys of sessions and download links, with ids (keyring.ts). */
+  readonly keyring: Keyring;
   /** Portal sign-ins, ended by signing out. */
   readonly sessions: PortalSessions;
   /** Per-user upload slots, counted in the database (shared by every process). */

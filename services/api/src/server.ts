@@ -5,6 +5,7 @@ import { openDatabase, type Database } from '@pz/database';
 import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
 import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
+import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
@@ -44,8 +45,10 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const catalogue = database.kysely.withTables<CatalogueTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
-  const secret = config.secret ?? persistentSecret(config.dataDir);
-  const sessions = await openPortalSessions(database, secret);
+  const [current, ...older] = config.secrets ?? [];
+  const keyring: Keyring = current ? { current, older } : singleKeyring(config.secret ?? persistentSecret(config.dataDir));
+  const secret = keyring.current.key;
+  const sessions = await openPortalSessions(database, keyring);
   const uploadSlots = await openUploadSlots(database, config.maxConcurrentUploadsPerUser);
   const rateLimitStore = await openRateLimitStore(database);
   const ledger = await openLedgerIntegrity(store, database, {
@@ -56,7 +59,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
   });
   await ledger.checkpointer.start();
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, sessions, uploadSlots, rateLimitStore, ledger };
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
   const app = await buildApp(deps, options);
   return {
     deps,

@@ -37,6 +37,11 @@ export interface Config {
   readonly secureCookies: boolean;
   /** Uploads one user may have in progress at once; the next gets 429 before a byte is stored. */
   readonly maxConcurrentUploadsPerUser: number;
+  /**
+   * `PZ_SECRETS`: signing keys with ids, current first (`id:key,id:key`); the older ones still
+   * open the sessions they signed. Null when unset (PZ_SECRET or DATA_DIR/secret is the one key).
+   */
+  readonly secrets: readonly { readonly id: string; readonly key: string }[] | null;
   /** Bytes the product-list cache may hold per process (rows and the answers made from them, estimated). */
   readonly listingCacheMaxBytes: number;
   /**
@@ -143,6 +148,7 @@ export function loadConfig(env: Env = process.env): Config {
     blobDir: path.resolve(env.BLOB_DIR ?? path.join(dataDir, 'blobs')),
     blobUrl: nonEmpty(env.BLOB_URL),
     secret: nonEmpty(env.PZ_SECRET),
+    secrets: secretsFrom(env.PZ_SECRETS),
     logLevel: env.LOG_LEVEL ?? 'info',
     maxUploadBytes: intFrom(env, 'MAX_UPLOAD_BYTES', 10 * 1024 ** 3),
     maxStoredEstimateBytes: intFrom(env, 'MAX_STORED_ESTIMATE_BYTES', 200 * 1024 ** 2),
@@ -167,4 +173,20 @@ export function loadConfig(env: Env = process.env): Config {
       hdf5MaxChunkBytes: positiveIntFrom(env, 'HDF5_MAX_CHUNK_BYTES', 16 * 1024 ** 2),
     },
   };
+}
+
+/** `PZ_SECRETS=id:key,id:key` (current first): ids of letters, digits, `_`, `-`; keys of at least 32 characters. */
+function secretsFrom(raw: string | undefined): { id: string; key: string }[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  const keys = raw.split(',').map((entry) => {
+    const at = entry.indexOf(':');
+    const id = entry.slice(0, at).trim();
+    const key = entry.slice(at + 1).trim();
+    if (at < 1 || !/^[A-Za-z0-9_-]{1,32}$/.test(id) || key.length < 32) {
+      throw new Error(`PZ_SECRETS must be "id:key,id:key" (current key first; ids of letters, digits, _ or -; keys of at least 32 characters), got an entry "${id.slice(0, 32)}:…"`);
+    }
+    return { id, key };
+  });
+  if (new Set(keys.map((k) => k.id)).size !== keys.length) throw new Error('PZ_SECRETS names a key id twice');
+  return keys;
 }

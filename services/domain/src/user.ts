@@ -12,7 +12,11 @@ export interface UserState {
 }
 
 export type UserCommand =
-  | { type: 'RegisterUser'; userId: number; username: string; firstName: string; lastName: string; email: string; passwordHash: string; isAdmin: boolean }
+  | {
+      type: 'RegisterUser'; userId: number; username: string; firstName: string; lastName: string; email: string; passwordHash: string; isAdmin: boolean;
+      /** An existing username equal to this one but for case (from the read model), if any: look-alikes are refused. */
+      takenAs?: string | null;
+    }
   | { type: 'ChangePassword'; passwordHash: string }
   | { type: 'SetAdminRole'; isAdmin: boolean; callerIsAdmin: boolean }
   /** Issues a new personal token and revokes every earlier one: a user has one token at a time. */
@@ -41,6 +45,7 @@ function evolve(state: UserState, event: PzEvent): UserState {
 function decide(command: UserCommand, state: UserState): Result<PzEvent[], DomainError> {
   if (command.type === 'RegisterUser') {
     if (state.exists) return err(domainError('ALREADY_EXISTS', `the username "${command.username}" is taken`, 'username'));
+    if (command.takenAs) return err(domainError('ALREADY_EXISTS', `the username "${command.username}" is taken (as "${command.takenAs}": usernames differing only in case are one name)`, 'username'));
     if (!USERNAME.test(command.username)) {
       return err(domainError('VALIDATION_FAILED', 'username must be 2-150 letters, digits, ".", "_" or "-"', 'username'));
     }
@@ -49,7 +54,7 @@ function decide(command: UserCommand, state: UserState): Result<PzEvent[], Domai
       checkText(command.lastName, 'last_name', { max: 150 }) ??
       checkText(command.email, 'email', { max: 254 });
     if (problem) return err(problem);
-    const { type: _type, ...data } = command;
+    const { type: _type, takenAs: _takenAs, ...data } = command;
     return ok([{ type: 'UserRegistered', data }]);
   }
   if (!state.exists) return err(domainError('NOT_FOUND', 'user not found'));

@@ -1,7 +1,8 @@
 import { sql, type ColumnType } from 'kysely';
 import { migrate, type Database } from '@pz/database';
 import type { CatalogueTables } from '@pz/projections';
-import { newSecretKey, readSignedValue, sha256Hex, signValue } from './secrets';
+import { readWithKeyring, signWithKeyring, type Keyring } from './keyring';
+import { newSecretKey, sha256Hex } from './secrets';
 
 /** How long a portal sign-in lasts. */
 export const SESSION_HOURS = 12;
@@ -35,7 +36,7 @@ export interface PortalSessions {
   end(cookie: string): Promise<void>;
 }
 
-export async function openPortalSessions(database: Database, secret: string): Promise<PortalSessions> {
+export async function openPortalSessions(database: Database, keyring: Keyring): Promise<PortalSessions> {
   await migrate(database, 'sessions', {
     '0001_portal_sessions': {
       async up(db) {
@@ -48,7 +49,8 @@ export async function openPortalSessions(database: Database, secret: string): Pr
   const db = database.kysely.withTables<SessionTables & Pick<CatalogueTables, 'users'>>();
 
   const sessionOf = (cookie: string): { uid: number; sidHash: string } | null => {
-    const payload = readSignedValue(secret, cookie);
+    // Sessions signed by an older key of a planned rotation stay open (keyring.ts).
+    const payload = readWithKeyring(keyring, cookie, { acceptOlder: true });
     if (!payload || typeof payload.uid !== 'number' || typeof payload.sid !== 'string') return null;
     return { uid: payload.uid, sidHash: sha256Hex(payload.sid) };
   };
@@ -60,7 +62,7 @@ export async function openPortalSessions(database: Database, secret: string): Pr
       // Ended-by-time sessions go as new ones start: the table holds only open sessions.
       await db.deleteFrom('portal_sessions').where('expires_at', '<', sql<Date>`now()`).execute();
       await db.insertInto('portal_sessions').values({ sid_hash: sha256Hex(sid), user_id: userId, expires_at: new Date(expires).toISOString() }).execute();
-      return signValue(secret, { uid: userId, sid, exp: expires });
+      return signWithKeyring(keyring, { uid: userId, sid, exp: expires });
     },
     async userOf(cookie) {
       const session = sessionOf(cookie);

@@ -1,4 +1,4 @@
-import { readSignedValue, signValue } from '../auth/secrets';
+import { readWithKeyring, signWithKeyring, singleKeyring, type Keyring } from '../auth/keyring';
 
 /** Long enough to start a large download, short enough that a leaked link soon stops working. */
 export const DOWNLOAD_TOKEN_MINUTES = 15;
@@ -23,9 +23,11 @@ export interface IssuedToken {
   readonly expiresAt: Date;
 }
 
-export function issueDownloadToken(secret: string, grant: DownloadGrant, now: number = Date.now()): IssuedToken {
+const keyringOf = (keys: string | Keyring): Keyring => (typeof keys === 'string' ? singleKeyring(keys) : keys);
+
+export function issueDownloadToken(keys: string | Keyring, grant: DownloadGrant, now: number = Date.now()): IssuedToken {
   const expiresAt = new Date(now + DOWNLOAD_TOKEN_MINUTES * 60_000);
-  const token = signValue(secret, { use: 'download', p: grant.productId, k: grant.kind, c: grant.content, exp: expiresAt.getTime() });
+  const token = signWithKeyring(keyringOf(keys), { use: 'download', p: grant.productId, k: grant.kind, c: grant.content, exp: expiresAt.getTime() });
   return { token, expiresAt };
 }
 
@@ -33,11 +35,12 @@ export type TokenCheck = { readonly ok: true; readonly grant: DownloadGrant } | 
 
 /**
  * Checks signature, expiry and scope, each failure with its own message. The expiry is checked
- * here rather than by `readSignedValue` so an expired link can be told apart from a forged one.
+ * here rather than when the token is read so an expired link can be told apart from a forged one.
  */
-export function checkDownloadToken(secret: string, token: string | undefined, productId: number, kind: DownloadKind, now: number = Date.now()): TokenCheck {
+export function checkDownloadToken(keys: string | Keyring, token: string | undefined, productId: number, kind: DownloadKind, now: number = Date.now()): TokenCheck {
   if (!token) return { ok: false, reason: 'Missing download token: call download/prepare/ and use the download_url it returns.' };
-  const payload = readSignedValue(secret, token, Number.NEGATIVE_INFINITY);
+  // Only the current key opens a link: a key rotation kills every link handed out before it.
+  const payload = readWithKeyring(keyringOf(keys), token, { acceptOlder: false, now: Number.NEGATIVE_INFINITY });
   if (!payload || payload.use !== 'download' || typeof payload.p !== 'number' || typeof payload.c !== 'string' || typeof payload.exp !== 'number') {
     return { ok: false, reason: 'Invalid download token.' };
   }

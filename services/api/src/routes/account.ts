@@ -5,6 +5,7 @@ import { randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { CSRF_COOKIE, SESSION_COOKIE, commandContext, requireUser } from '../auth/authenticate';
 import { SESSION_HOURS } from '../auth/portal-sessions';
+import { usernameTwin } from '../auth/username-twin';
 import { newSecretKey, sha256Hex } from '../auth/secrets';
 import type { PzApp } from '../http/app-types';
 import { refuseCrossSite } from '../http/same-origin';
@@ -43,6 +44,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
     const [userId] = await deps.allocateIds('user');
     const result = await deps.bus.execute(userDecider, streamName('user', b.username), {
       type: 'RegisterUser', userId: userId as number, username: b.username, firstName: b.first_name ?? '', lastName: b.last_name ?? '', email: b.email ?? '', passwordHash: await hashPassword(b.password), isAdmin: false,
+      takenAs: await usernameTwin(deps.catalogue, b.username),
     }, { actor: { kind: 'user', userId: userId as number, username: b.username }, client: { kind: 'web' }, commandId: randomUUID(), correlationId: request.id, causationId: request.id });
     if (!result.ok) return sendProblem(reply, result.error);
     return reply.code(201).send({ id: userId as number, username: b.username, first_name: b.first_name ?? '', last_name: b.last_name ?? '', is_admin: false });

@@ -6,7 +6,7 @@ import { crc32 } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { parse } from 'yaml';
 import { testBackends } from '@pz/database/testing';
-import { signValue } from '../auth/secrets';
+import { signWithKeyring } from '../auth/keyring';
 import { attachTestFile, hasPython, hasUnzip, inspectZip, registerTestColumns, unzipTest, type TestFile } from '../downloads/testing';
 import { startTestServer, type TestServer } from '../testing';
 
@@ -172,13 +172,13 @@ for (const backend of testBackends()) {
       const missing = await call('GET', base);
       expect(missing.status).toBe(403);
       expect(missing.body.detail).toMatch(/Missing download token/);
-      const [body, mac] = token.split('.') as [string, string];
-      const flipped = `${body}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
+      const [kid, body, mac] = token.split('.') as [string, string, string];
+      const flipped = `${kid}.${body}.${mac.slice(0, -2)}${mac.endsWith('AA') ? 'BB' : 'AA'}`;
       expect((await call('GET', `${base}?token=${flipped}`)).body.detail).toBe('Invalid download token.');
       const forged = JSON.parse(Buffer.from(body, 'base64url').toString()) as Json;
-      const reused = `${Buffer.from(JSON.stringify({ ...forged, exp: Date.now() + 3_600_000 })).toString('base64url')}.${mac}`;
+      const reused = `${kid}.${Buffer.from(JSON.stringify({ ...forged, exp: Date.now() + 3_600_000 })).toString('base64url')}.${mac}`;
       expect((await call('GET', `${base}?token=${reused}`)).status).toBe(403);
-      const expired = signValue(server.deps.secret, { ...(forged as Record<string, string | number>), exp: Date.now() - 1000 });
+      const expired = signWithKeyring(server.deps.keyring, { ...(forged as Record<string, string | number>), exp: Date.now() - 1000 });
       const late = await call('GET', `${base}?token=${encodeURIComponent(expired)}`);
       expect(late.status).toBe(403);
       expect(late.body.detail).toMatch(/expired/);
@@ -211,7 +211,7 @@ for (const backend of testBackends()) {
         expect(r.status, suffix).toBe(404);
         expect(r.body.detail).toBe(`product ${p.id} not found`);
       }
-      expect((await call('GET', local(before.body.download_url))).status).toBe(403);
+      expect((await call('GET', local(before.body.download_url))).status).toBe(404);
       const owner = await call('GET', `/api/products/${p.id}/download/`, alice.auth);
       expect(owner.status).toBe(200);
       expect(owner.headers['content-type']).toBe('application/zip');

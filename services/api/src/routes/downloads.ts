@@ -54,8 +54,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
   /** The product named by `:id` as the caller may see it; null once the refusal is sent. */
   const requestedProduct = async (request: IdRequest, reply: FastifyReply): Promise<ProductRow | null> => {
     const caller = requireUser(request, reply);
-    const row = caller ? await visibleProduct(deps, caller, request.params.id, reply) : null;
-    return row && downloadable(row, reply);
+    return caller ? visibleProduct(deps, caller, request.params.id, reply) : null;
   };
   /** The product behind a signed link, as it is now: a link outlives nothing the product went through (deletion included). */
   const linkedProduct = async (productId: number, reply: FastifyReply): Promise<ProductRow | null> => {
@@ -97,7 +96,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     schema: { summary: 'The product zip, through the signed link from prepare (no other credentials); honours Range', security: [], params: IdParams, querystring: TokenQuery, response: fileResponses(ZipBody) },
   }, async (request, reply) => {
     const productId = Number(request.params.id);
-    const check = checkDownloadToken(deps.secret, request.query.token, productId, 'zip');
+    const check = checkDownloadToken(deps.keyring, request.query.token, productId, 'zip');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
     const row = await linkedProduct(productId, reply);
     if (!row) return reply;
@@ -126,7 +125,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     schema: { summary: 'The main file, through the signed link from main-file/prepare; honours Range', security: [], params: IdParams, querystring: TokenQuery, response: fileResponses(RawBody) },
   }, async (request, reply) => {
     const productId = Number(request.params.id);
-    const check = checkDownloadToken(deps.secret, request.query.token, productId, 'main');
+    const check = checkDownloadToken(deps.keyring, request.query.token, productId, 'main');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
     const row = await linkedProduct(productId, reply);
     if (!row) return reply;
@@ -147,9 +146,10 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
 }
 
 /**
- * Every download (zip, main file, legacy routes, prepared links; share links check the same in
- * shares.ts) is of a product as it is now: a deleted one is downloaded by nobody, whatever link
- * or credentials were handed out before.
+ * A link carries no credentials, so it is checked against the product as it is now: once the
+ * product is deleted every prepared link dies at once (share links check the same in
+ * shares.ts). Signed-in callers go through visibleProduct, which shows a deleted product to
+ * its owner and admins only.
  */
 async function downloadable(row: ProductRow, reply: FastifyReply): Promise<ProductRow | null> {
   if (row.status !== 2) return row;
@@ -168,7 +168,7 @@ function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: Checksu
   const base = { id: archive.fingerprint, product: archive.productId, filename: archive.filename, size: archive.size };
   switch (state.status) {
     case 'ready': {
-      const issued = issueDownloadToken(deps.secret, { productId: archive.productId, kind: 'zip', content: archive.fingerprint });
+      const issued = issueDownloadToken(deps.keyring, { productId: archive.productId, kind: 'zip', content: archive.fingerprint });
       return { ...base, status: 'ready', checksum: state.sha256, progress: 1, download_url: downloadUrl(deps, archive.productId, 'zip', issued.token), expires_at: issued.expiresAt.toISOString() };
     }
     case 'failed':
@@ -179,7 +179,7 @@ function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: Checksu
 }
 
 function mainFileStateJson(deps: AppDeps, main: MainFileDownload): DownloadStateJson {
-  const issued = issueDownloadToken(deps.secret, { productId: main.productId, kind: 'main', content: main.sha256 });
+  const issued = issueDownloadToken(deps.keyring, { productId: main.productId, kind: 'main', content: main.sha256 });
   return {
     id: main.sha256, product: main.productId, status: 'ready', filename: main.filename, size: main.size, checksum: main.sha256, progress: 1,
     download_url: downloadUrl(deps, main.productId, 'main', issued.token), expires_at: issued.expiresAt.toISOString(),
