@@ -3,6 +3,7 @@ import { tableFailure, type TableError } from '../errors';
 import type { RowWindow, TableSlice } from '../types';
 import { mountBlob, type MountedBlob } from './hdf5-blob';
 import { checkWindow, RefusedHdf5, type Hdf5Limits } from './hdf5-guards';
+import { HDF5_LAYOUT_READERS } from './hdf5-layout-readers';
 import { findHdf5Table } from './hdf5-table-finder';
 import { hdf5ErrorReason, loadH5wasm } from './h5wasm-module';
 
@@ -49,6 +50,10 @@ function readMounted(h5: Awaited<ReturnType<typeof loadH5wasm>>, mounted: Mounte
     return refusedReference(mounted) ?? openFailure(hdf5ErrorReason(cause));
   }
   try {
+    for (const readLayout of HDF5_LAYOUT_READERS) {
+      const special = readLayout(h5, file, window, limits);
+      if (special) return refusedReference(mounted) ?? special;
+    }
     const table = findHdf5Table(h5, file, limits);
     if (!table) {
       return tableFailure(
