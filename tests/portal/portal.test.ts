@@ -67,7 +67,7 @@ describe('the portal in a browser', () => {
     page.on('pageerror', (error) => consoleErrors.push(`${page.url()}: ${error.message}`));
     context.on('request', (request) => requests.push(request.url()));
     if (SCREENSHOTS) mkdirSync(SCREENSHOTS, { recursive: true });
-  }, 240_000);
+  }, 480_000);
 
   afterAll(async () => {
     await browser?.close();
