@@ -30,7 +30,7 @@ for (const backend of testBackends()) {
       call = httpClient(server);
       alice = await server.createUser('alice');
       scratch = mkdtempSync(path.join(os.tmpdir(), 'pz-registry-derived-'));
-    });
+    }, 180_000);
     afterAll(async () => {
       await server.stop();
       rmSync(scratch, { recursive: true, force: true });

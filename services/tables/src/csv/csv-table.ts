@@ -5,11 +5,13 @@ import type { ReadContext, ReadMeter, RowIndex, RowWindow, TableRow, TableSlice 
 import { looksBinary, sniffCsvDialect, type CsvDialect } from './csv-dialect';
 import { readCsvRecords, RecordTooLargeError } from './csv-records';
 import { convertCsvValue, inferColumnTypes } from './csv-values';
-import { ROW_INDEX_EVERY, type ScanOutcome } from './record-scan.mjs';
+import { ROW_INDEX_EVERY, scanRecords, type ScanOutcome } from './record-scan.mjs';
 import { scanRecordsInWorker } from './scan-records-in-worker';
 
 /** Enough lines to sniff a dialect; a longer first line is not a table row. */
 const SNIFF_BYTES = 1 << 20;
+/** Text tables up to this size are counted on the calling thread (a few ms); larger ones in a worker. */
+const INLINE_SCAN_BYTES = 4 << 20;
 /** Enough bytes to tell text from binary data. */
 const BINARY_SNIFF_BYTES = 1 << 16;
 /** Column types come from this many leading rows, whatever window is asked for. */
@@ -129,10 +131,11 @@ interface Counted {
 async function countRows(filePath: string, dialect: CsvDialect, sniffed: { size: number; loneCarriageReturns: boolean }, context: ReadContext): Promise<Result<Counted, TableError> | null> {
   if (sniffed.loneCarriageReturns) return null;
   const headerRecords = dialect.hasHeader ? 1 : 0;
-  const outcome = await scanRecordsInWorker(
-    { filePath, dialect: { delimiter: dialect.delimiter, hasComments: dialect.hasComments }, headerRecords },
-    (bytes) => context.onProgress?.(bytes, sniffed.size),
-  );
+  const request = { filePath, dialect: { delimiter: dialect.delimiter, hasComments: dialect.hasComments }, headerRecords };
+  const onProgress = (bytes: number) => context.onProgress?.(bytes, sniffed.size);
+  // A small file is scanned in a few milliseconds: cheaper here than starting a worker thread.
+  const outcome =
+    sniffed.size <= INLINE_SCAN_BYTES ? scanRecords(filePath, request.dialect, { headerRecords, onProgress }) : await scanRecordsInWorker(request, onProgress);
   if (context.meter) {
     context.meter.bytesRead += outcome.ok ? outcome.bytes : 0;
     context.meter.reads += 1;
