@@ -8,7 +8,6 @@ import { withFileRangeReader } from './file-range-reader';
 import { readHatsArchive } from './hats/hats-table';
 import { readHdf5Table } from './hdf5/hdf5-table';
 import { readParquetTable } from './parquet/parquet-table';
-import { readQpEnsemble } from './qp/qp-ensemble';
 import { readVotableTable } from './votable/votable-table';
 import type { ReadContext, RowWindow, TableSlice } from './types';
 
@@ -65,7 +64,8 @@ export async function readTable(
       case 'fits':
         return await readFitsTable(filePath, rows, context);
       case 'hdf5':
-        return (await readQpEnsemble(filePath, rows, context)) ?? await readHdf5Table(filePath, rows, context);
+        // qp ensembles too: their reader is an HDF5 layout reader, run in the confined HDF5 worker.
+        return await readHdf5Table(filePath, rows, context);
       case 'votable':
         return await readVotableTable(filePath, rows, context);
       case 'zip':

@@ -1,4 +1,5 @@
 import type { Result } from '@pz/contracts';
+import { readQpEnsemble } from '../qp/qp-ensemble';
 import type { Group } from 'h5wasm';
 import type { TableError } from '../errors';
 import type { RowWindow, TableSlice } from '../types';
@@ -13,5 +14,9 @@ import type { Hdf5Limits } from './hdf5-guards';
  */
 export type Hdf5LayoutReader = (h5: H5wasm, file: Group, window: RowWindow, limits: Hdf5Limits) => Result<TableSlice, TableError> | null;
 
-/** Layout readers, in the order tried; a new layout adds itself here (imported by the worker only). */
-export const HDF5_LAYOUT_READERS: readonly Hdf5LayoutReader[] = [];
+/**
+ * Layout readers, in the order tried, all before the generic table layouts (a qp ensemble's
+ * `data` group would otherwise pass for a group of column datasets); a new layout adds itself
+ * here (imported by the worker only).
+ */
+export const HDF5_LAYOUT_READERS: readonly Hdf5LayoutReader[] = [readQpEnsemble];

@@ -9,7 +9,7 @@ import { fixture } from '../test-support';
 const run = promisify(execFile);
 
 /** The hostile files generate_hostile_hdf5.py writes (see that script for what each does). */
-export const HOSTILE_HDF5 = ['efl.h5', 'extlink.h5', 'vds.h5', 'efl-nested.h5', 'bigchunk.h5', 'late-corrupt.h5'] as const;
+export const HOSTILE_HDF5 = ['efl.h5', 'extlink.h5', 'vds.h5', 'efl-nested.h5', 'bigchunk.h5', 'late-corrupt.h5', 'qp-efl.h5', 'qp-extlink.h5'] as const;
 export type HostileHdf5Name = (typeof HOSTILE_HDF5)[number];
 
 export interface HostileHdf5Files {

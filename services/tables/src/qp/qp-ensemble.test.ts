@@ -1,7 +1,10 @@
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HDF5_LAYOUT_READERS } from '../hdf5/hdf5-layout-readers';
+import { leaksCanary, writeHostileHdf5, type HostileHdf5Files } from '../hdf5/hostile-hdf5-files';
 import { inspectTable } from '../inspect-table';
 import { readTableRows } from '../read-table-rows';
 import { fixture } from '../test-support';
+import { readQpEnsemble } from './qp-ensemble';
 
 const inspect = (name: string, previewRows = 100) => inspectTable(fixture(name), { fileName: name, previewRows });
 
@@ -42,4 +45,27 @@ describe('qp ensembles (photo-z PDFs in HDF5)', () => {
     const table = await inspect('compound.h5', 1);
     expect(table.ok && table.value.format).toBe('hdf5');
   });
+
+  it('is an HDF5 layout reader, run in the confined HDF5 worker before the generic table layouts', () => {
+    expect(HDF5_LAYOUT_READERS[0]).toBe(readQpEnsemble);
+  });
+});
+
+describe('qp ensembles that point outside themselves', () => {
+  let files: HostileHdf5Files;
+  beforeAll(async () => {
+    files = await writeHostileHdf5();
+  }, 120_000);
+  afterAll(async () => {
+    await files.remove();
+  });
+
+  it.each([
+    ['qp-efl.h5', /another file/],
+    ['qp-extlink.h5', /another file/],
+  ] as const)('%s is refused with TABLE_EXTERNAL_REFERENCE and the canary never appears', async (name, message) => {
+    const table = await inspectTable(files.path(name), { fileName: name, previewRows: 1000 });
+    expect(leaksCanary(table, files.canary)).toBe(false);
+    expect(!table.ok && table.error).toMatchObject({ code: 'TABLE_EXTERNAL_REFERENCE', message: expect.stringMatching(message) });
+  }, 60_000);
 });
