@@ -177,7 +177,7 @@ for (const backend of backends()) {
       expect(byId.main_file).toMatchObject({
         name: 'upload_example.csv', extension: '.csv', n_rows: 10, delimiter: ',', has_header: true,
         columns: ['ID', 'RA', 'DEC', 'Z', 'ERR_Z', 'FLAG_DES'],
-        columns_association: expect.arrayContaining([{ column_name: 'DEC', ucd: 'pos.eq.dec;meta.main', alias: 'Dec' }]) as unknown,
+        columns_association: expect.arrayContaining([expect.objectContaining({ column_name: 'DEC', ucd: 'pos.eq.dec;meta.main', alias: 'Dec' })]) as unknown,
       });
     });
 
@@ -246,10 +246,14 @@ for (const backend of backends()) {
       expect(rest.system_columns).toMatchObject({ ra: ['RA', 'pos.eq.ra;meta.main'], z: ['z', 'src.redshift'] });
       expect(rest.missing).toEqual({ success: false, message: "Required columns NOT filled: ['z']" });
       expect(rest.save_refused).toMatch(/RequiredColumnsException: Required columns NOT filled/);
-      expect(rest.after_reset).toBeNull();
+      // The client resets only what it associated (RA, DEC); the server's suggestions for the
+      // columns nobody chose stay, each with its confidence (issue 18).
+      const afterReset = rest.after_reset as Row[];
+      expect(afterReset.map((a) => a.column_name)).toEqual(['ID', 'Z', 'ERR_Z', 'FLAG_DES']);
+      expect(afterReset.every((a) => typeof a.confidence === 'number')).toBe(true);
       expect(rest.aux_on_server).toEqual(['notes.txt']);
       expect(rest.status).toBe(1);
-      expect((rest.associations as Row[]).map((a) => a.alias)).toEqual(['RA', 'Dec', 'z']);
+      expect((rest.associations as Row[]).map((a) => a.alias)).toEqual(['ID', 'RA', 'Dec', 'z', 'z_err', 'z_flag']);
     });
 
     it('another user sees the products but may not change or delete them', () => {

@@ -160,11 +160,14 @@ describe('the portal in a browser', () => {
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
     await page.locator('.uploads li').filter({ hasText: 'stored' }).nth(2).waitFor();
     await page.getByRole('button', { name: 'Continue' }).click();
-    // Column roles: publishing without z is refused, naming what is missing.
-    await page.getByLabel('Role of column RA').selectOption('RA');
-    await page.getByLabel('Role of column DEC').selectOption('Dec');
+    // Column roles come pre-filled with the server's suggestions (issue 18)...
     await page.locator('td.mono').filter({ hasText: '0.161715' }).waitFor();
+    expect(await page.getByLabel('Role of column RA').inputValue()).toBe('RA');
+    expect(await page.getByLabel('Role of column DEC').inputValue()).toBe('Dec');
+    expect(await page.getByLabel('Role of column Z', { exact: true }).inputValue()).toBe('z');
     await expectAccessible();
+    // ...and publishing without z is refused, naming what is missing.
+    await page.getByLabel('Role of column Z', { exact: true }).selectOption('');
     await page.getByRole('button', { name: 'Publish' }).click();
     await page.getByTestId('wizard-error').filter({ hasText: /\bz\b/ }).waitFor();
     await page.getByLabel('Role of column Z', { exact: true }).selectOption('z');
