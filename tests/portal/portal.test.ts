@@ -262,7 +262,8 @@ describe('the portal in a browser', () => {
     expect(await page.locator('.description script').count()).toBe(0);
     const preview = page.getByTestId('preview');
     await preview.waitFor();
-    expect(await preview.locator('thead th').first().textContent()).toBe('ID');
+    // The ID column carries the role the server suggested at registry (issue 18).
+    expect(await preview.locator('thead th').first().textContent()).toBe('ID\u00a0(ID)');
     expect(await preview.locator('thead').textContent()).toContain('RA\u00a0(RA)');
     expect(await preview.locator('tbody tr').first().locator('td').first().textContent()).toBe('1037374');
     // Files with sizes and sha256.
