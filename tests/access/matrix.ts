@@ -162,6 +162,12 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   add(['GET', 'POST'], '/api/products/:id/registry',
     simple('run registry', OWNER_OR_ADMIN_WRITE, (w) => `${writable(w)}registry/`),
     simple('run registry of a deleted product', DELETED_WRITE, (w) => `${deleted(w)}registry/`));
+  // No registry ran in the background in this world: every caller that may see the product gets
+  // 404 (no job), the unauthenticated 401 (registry-background.test.ts covers a job that ran).
+  const NO_REGISTRY_JOB = but(every(404), { anonymous: 401, shareHolder: 401, expiredShareHolder: 401, revokedToken: 401 });
+  add(GET_HEAD, '/api/products/:id/registry/status',
+    simple('live product', NO_REGISTRY_JOB, (w) => `${product(w)}registry/status/`),
+    simple('deleted product', NO_REGISTRY_JOB, (w) => `${deleted(w)}registry/status/`));
   for (const sub of ['read_data', 'main_file_info', 'download', 'download/status', 'download/main-file/status', 'download_main_file']) {
     add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/`));
   }
