@@ -15,6 +15,7 @@ COPY services/ledger/package.json services/ledger/
 COPY services/blobs/package.json services/blobs/
 COPY services/tables/package.json services/tables/
 COPY services/pipelines/package.json services/pipelines/
+COPY services/jobs/package.json services/jobs/
 COPY services/api/package.json services/api/
 COPY projections/package.json projections/
 COPY web/package.json web/

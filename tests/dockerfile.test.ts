@@ -11,7 +11,8 @@ import { parse } from 'yaml';
 const root = path.resolve(import.meta.dirname, '..');
 const dockerfile = readFileSync(path.join(root, 'Dockerfile'), 'utf8');
 const rootPackage = JSON.parse(readFileSync(path.join(root, 'package.json'), 'utf8')) as { workspaces: string[]; dependencies?: Record<string, string>; scripts: Record<string, string>; engines: { node: string } };
-const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: { app: { build: string; command: string[]; environment: Record<string, string>; ports: string[] } } };
+const compose = parse(readFileSync(path.join(root, 'docker-compose.yml'), 'utf8')) as { services: { app: { build: string; command: string[]; environment: Record<string, string>; ports?: string[]; deploy?: { replicas?: number } }; proxy: { ports: string[] } } };
+const proxyConf = readFileSync(path.join(root, 'deploy', 'proxy.conf'), 'utf8');
 
 describe('Dockerfile', () => {
   it('is multi-stage, installs production dependencies only, and runs as a non-root user with a health check', () => {
@@ -41,15 +42,19 @@ describe('Dockerfile', () => {
     expect(rootPackage.dependencies).toHaveProperty(runner);
   });
 
-  it('matches docker-compose.yml: built from ., started with npm start, listening on the port it publishes', () => {
+  it('matches docker-compose.yml: built from ., started with npm start, replicated behind the proxy, which forwards to the port the app listens on', () => {
     const app = compose.services.app;
     expect(app.build).toBe('.');
     expect(app.command).toEqual(['npm', 'start']);
     expect(dockerfile).toMatch(/^CMD \["npm", "start"\]/m);
     const port = app.environment.PORT;
     expect(dockerfile).toMatch(new RegExp(`^EXPOSE ${port}$`, 'm'));
-    expect(app.ports).toContain(`${port}:${port}`);
     expect(app.environment.HOST).toBe('0.0.0.0');
+    // Replicas cannot share a host port: only the proxy publishes one, and it forwards to the app's.
+    expect(app.deploy?.replicas).toBeGreaterThan(1);
+    expect(app.ports).toBeUndefined();
+    expect(compose.services.proxy.ports).toContain(`${port}:${port}`);
+    expect(proxyConf).toContain(`app:${port}`);
   });
 
   it('keeps installed modules and local data out of the build context', () => {
