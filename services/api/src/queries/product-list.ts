@@ -1,4 +1,5 @@
 import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool } from 'kysely';
+import { visibleProductsWhere } from '../visibility/product-visibility';
 import type { LogPosition } from '@pz/contracts';
 import type { CatalogueTables } from '@pz/projections';
 import type { AuthenticatedCaller } from '../auth/authenticate';
@@ -180,7 +181,5 @@ export async function listProducts(db: Kysely<CatalogueTables>, q: ProductListQu
 export function matchingProducts(db: Kysely<CatalogueTables>, q: ProductListQuery, caller: AuthenticatedCaller) {
   let base = db.selectFrom('products');
   for (const c of q.conditions) base = base.where(c);
-  if (!q.wantsDeleted) return base.where('products.status', '!=', 2);
-  if (caller.isAdmin) return base;
-  return base.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
+  return base.where(visibleProductsWhere(caller, { includeDeleted: q.wantsDeleted }));
 }
