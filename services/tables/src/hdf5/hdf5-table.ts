@@ -1,32 +1,15 @@
 import { err, type Result } from '@pz/contracts';
 import { tableError, type TableError } from '../errors';
-import { onTableReaderLimitsChange, tableReaderLimits } from '../reader-limits';
+import { tableReaderLimits } from '../reader-limits';
 import type { ReadContext, RowWindow, TableSlice } from '../types';
-import { WorkerPool, type PoolOutcome } from '../workers/worker-pool';
+import { limitedWorkerPool } from '../workers/limited-worker-pool';
+import type { PoolOutcome, WorkerPool } from '../workers/worker-pool';
 import type { Hdf5ReadReply, Hdf5ReadRequest } from './hdf5-worker';
 import { DEFAULT_DECODE_TIMEOUT_MS } from '../parquet/decode-rows-in-worker';
 
-let pool: WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> | null = null;
-
-function hdf5Pool(): WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> {
-  if (pool) return pool;
-  const limits = tableReaderLimits();
-  pool = new WorkerPool({
-    script: new URL('./hdf5-worker-entry.mjs', import.meta.url),
-    workerData: { hdf5MemoryMb: limits.hdf5MemoryMb },
-    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb },
-    size: limits.decodeWorkers,
-    maxQueued: limits.decodeQueue,
-    perRequester: limits.decodesPerRequester,
-  });
-  return pool;
-}
-
-onTableReaderLimitsChange(() => {
-  const old = pool;
-  pool = null;
-  void old?.close();
-});
+const hdf5Pool = limitedWorkerPool<Hdf5ReadRequest, Hdf5ReadReply>(new URL('./hdf5-worker-entry.mjs', import.meta.url), () => ({
+  hdf5MemoryMb: tableReaderLimits().hdf5MemoryMb,
+}));
 
 /** The HDF5 worker pool, for tests that count workers or stop them. */
 export const hdf5PoolForTests = (): WorkerPool<Hdf5ReadRequest, Hdf5ReadReply> => hdf5Pool();

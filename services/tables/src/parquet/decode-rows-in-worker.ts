@@ -1,9 +1,9 @@
 import type { FileMetaData } from 'hyparquet';
 import { err, ok, type Result } from '@pz/contracts';
 import { tableError, type TableError } from '../errors';
-import { onTableReaderLimitsChange, tableReaderLimits } from '../reader-limits';
+import { tableReaderLimits } from '../reader-limits';
 import type { ReadMeter } from '../types';
-import { WorkerPool } from '../workers/worker-pool';
+import { limitedWorkerPool } from '../workers/limited-worker-pool';
 
 export interface DecodeRowsRequest {
   readonly filePath: string;
@@ -20,27 +20,8 @@ type WorkerReply =
 /** Decoding the pages of a preview takes milliseconds; far longer means hostile data. */
 export const DEFAULT_DECODE_TIMEOUT_MS = 30_000;
 
-let pool: WorkerPool<DecodeRowsRequest, WorkerReply> | null = null;
-
-function decodePool(): WorkerPool<DecodeRowsRequest, WorkerReply> {
-  if (pool) return pool;
-  const limits = tableReaderLimits();
-  pool = new WorkerPool({
-    script: new URL('./decode-rows-worker.mjs', import.meta.url),
-    // A corrupt run length can make a decoder fill an array with billions of entries.
-    resourceLimits: { maxOldGenerationSizeMb: limits.workerHeapMb },
-    size: limits.decodeWorkers,
-    maxQueued: limits.decodeQueue,
-    perRequester: limits.decodesPerRequester,
-  });
-  return pool;
-}
-
-onTableReaderLimitsChange(() => {
-  const old = pool;
-  pool = null;
-  void old?.close();
-});
+// A corrupt run length can make a decoder fill an array with billions of entries: the pool's heap limit stops it.
+const decodePool = limitedWorkerPool<DecodeRowsRequest, WorkerReply>(new URL('./decode-rows-worker.mjs', import.meta.url));
 
 /**
  * Runs hyparquet's row decoding in a pooled worker thread. Corrupt pages can send its decoders
