@@ -1,5 +1,6 @@
-import { randomBytes, randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createFileOnce } from '@pz/config/key-files';
 import path from 'node:path';
 
 const SECRET_FILE = 'secret';
@@ -17,23 +18,8 @@ export function persistentSecret(dataDir: string): string {
   const file = path.join(dataDir, SECRET_FILE);
   const existing = readSecretFile(file);
   if (existing !== null) return existing;
-  mkdirSync(dataDir, { recursive: true });
-  const temporary = path.join(dataDir, `.${SECRET_FILE}-${randomUUID()}`);
-  const descriptor = openSync(temporary, 'wx', 0o600);
-  try {
-    writeSync(descriptor, randomBytes(32).toString('hex'));
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    // Another server linked its key first: that one is the key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
+  // Another server may link its key first: that one is the key.
+  createFileOnce(dataDir, SECRET_FILE, () => randomBytes(32).toString('hex'));
   const created = readSecretFile(file);
   if (created === null) throw new Error(`${file} vanished while the server was creating it`);
   return created;

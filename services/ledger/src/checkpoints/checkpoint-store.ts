@@ -1,8 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import { closeSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import { sql, type ColumnType, type Generated, type Kysely } from 'kysely';
+import { replaceFileAtomically } from '@pz/config/key-files';
 import { comparePositions } from '@pz/contracts';
 import { migrate, toBigInt, type Database, type Migration } from '@pz/database';
 import { checkpointFromJson, checkpointJson, type SignedCheckpoint, type StreamHead } from './signed-checkpoint';
@@ -103,7 +103,7 @@ export async function openCheckpointStore(database: Database, dataDir: string): 
           .execute();
       });
       const current = readFile();
-      if (!current || comparePositions(checkpoint.position, current.position) >= 0) writeFileAtomically(file, `${JSON.stringify(checkpointJson(checkpoint), null, 2)}\n`);
+      if (!current || comparePositions(checkpoint.position, current.position) >= 0) replaceFileAtomically(file, `${JSON.stringify(checkpointJson(checkpoint), null, 2)}\n`);
     },
     async latest() {
       const row = await latestRow(db);
@@ -159,18 +159,4 @@ function decodeHeads(bytes: Uint8Array): StreamHead[] | null {
   } catch {
     return null;
   }
-}
-
-/** Written to a temporary name, fsynced, renamed over: readers see the old file or the new one. */
-function writeFileAtomically(file: string, text: string): void {
-  mkdirSync(path.dirname(file), { recursive: true });
-  const temporary = `${file}.${randomUUID()}.tmp`;
-  const descriptor = openSync(temporary, 'wx', 0o644);
-  try {
-    writeSync(descriptor, text);
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  renameSync(temporary, file);
 }

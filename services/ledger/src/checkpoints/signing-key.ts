@@ -1,5 +1,6 @@
-import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, randomUUID, type KeyObject } from 'node:crypto';
-import { closeSync, fsyncSync, linkSync, mkdirSync, openSync, readFileSync, unlinkSync, writeSync } from 'node:fs';
+import { createHash, createPrivateKey, createPublicKey, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { createFileOnce } from '@pz/config/key-files';
 import path from 'node:path';
 
 export const SIGNING_KEY_FILE = 'ledger-signing-key.pem';
@@ -67,24 +68,8 @@ export function ledgerSigningKey(dataDir: string, seed: string | null): LedgerSi
   const existing = existingLedgerSigningKey(dataDir, seed);
   if (existing) return existing;
   const file = path.join(dataDir, SIGNING_KEY_FILE);
-  mkdirSync(dataDir, { recursive: true });
-  const temporary = path.join(dataDir, `.${SIGNING_KEY_FILE}-${randomUUID()}`);
-  const descriptor = openSync(temporary, 'wx', 0o600);
-  try {
-    const { privateKey } = generateKeyPairSync('ed25519');
-    writeSync(descriptor, privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
-    fsyncSync(descriptor);
-  } finally {
-    closeSync(descriptor);
-  }
-  try {
-    linkSync(temporary, file);
-  } catch (error) {
-    // Another process linked its key first: that one is the key.
-    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-  } finally {
-    unlinkSync(temporary);
-  }
+  // Another process may link its key first: that one is the key.
+  createFileOnce(dataDir, SIGNING_KEY_FILE, () => generateKeyPairSync('ed25519').privateKey.export({ type: 'pkcs8', format: 'pem' }).toString());
   const created = existingLedgerSigningKey(dataDir, null);
   if (!created) throw new Error(`${file} vanished while it was being created`);
   return created;
