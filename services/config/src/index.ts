@@ -86,6 +86,12 @@ export interface TableReaderSettings {
   readonly hdf5MemoryMb: number;
   /** HDF5_MAX_CHUNK_BYTES: largest uncompressed HDF5 chunk a file may declare. */
   readonly hdf5MaxChunkBytes: number;
+  /** HDF5_RECYCLE_MB: an HDF5 worker grown past this is replaced after its answer. */
+  readonly hdf5RecycleMb: number;
+  /** TABLE_MAX_WINDOW_BYTES: bytes one window of rows (a preview page) may need, all columns together (HDF5, FITS). */
+  readonly maxWindowBytes: number;
+  /** FITS_MAX_HEADER_BYTES: FITS header bytes parsed, all HDUs together, looking for the table. */
+  readonly fitsMaxHeaderBytes: number;
 }
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -171,6 +177,9 @@ export function loadConfig(env: Env = process.env): Config {
       workerHeapMb: positiveIntFrom(env, 'TABLE_WORKER_HEAP_MB', 512),
       hdf5MemoryMb: positiveIntFrom(env, 'HDF5_MEMORY_MB', 512),
       hdf5MaxChunkBytes: positiveIntFrom(env, 'HDF5_MAX_CHUNK_BYTES', 16 * 1024 ** 2),
+      hdf5RecycleMb: positiveIntFrom(env, 'HDF5_RECYCLE_MB', 256),
+      maxWindowBytes: positiveIntFrom(env, 'TABLE_MAX_WINDOW_BYTES', 64 * 1024 ** 2),
+      fitsMaxHeaderBytes: positiveIntFrom(env, 'FITS_MAX_HEADER_BYTES', 2800 * 2880),
     },
   };
 }
