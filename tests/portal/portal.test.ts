@@ -7,6 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
+import { syntheticCatalog, writeZip } from '@pz/tables/hats/hats-fixtures';
 import { REPOSITORY, ensurePortalBuild, launchChromium, seriousAxeViolations } from './browser';
 
 const TUTORIAL = path.join(REPOSITORY, '..', 'shared', 'data', 'pzserver-tutorial');
@@ -195,7 +196,7 @@ describe('the portal in a browser', () => {
     await page.getByRole('button', { name: 'Next' }).click();
     await page.waitForURL(/page=2/);
     await page.getByText('Page 2 of 2', { exact: true }).waitFor();
-    expect(await page.locator('tbody tr').count()).toBe(2);
+    await expect.poll(() => page.locator('tbody tr').count()).toBe(2);
 
     // Sorting by name, ascending then descending.
     await page.getByRole('button', { name: /^Name/ }).click();
@@ -297,6 +298,51 @@ describe('the portal in a browser', () => {
     expect(zip.includes(csv)).toBe(true);
   });
 
+  /** A product of `type` whose main file is `file`, registered; answers its internal name. */
+  const uploadRegistered = async (name: string, type: string, file: string): Promise<string> => {
+    const created = await call('POST', 'products/', { display_name: name, product_type: type });
+    expect(created.status).toBe(201);
+    const form = new FormData();
+    form.append('product', String(created.json.id));
+    form.append('role', '0');
+    form.append('file', new Blob([readFileSync(file)]), path.basename(file));
+    expect((await fetch(`${origin}/api/product-files/`, { method: 'POST', headers: { Authorization: `Token ${token}` }, body: form })).status).toBe(201);
+    expect((await call('POST', `products/${created.json.id}/registry/`)).status).toBe(200);
+    return created.json.internal_name as string;
+  };
+
+  it('plots what a table holds: a HATS catalog\'s partitions on a sky map, a qp ensemble\'s PDFs and point estimates', async () => {
+    // Four partitions at two orders; base pixel 4 (order 0 face 4) straddles RA 0/360, drawn on both edges of the map.
+    const partitions = [{ order: 1, pixel: 5, rows: 3 }, { order: 1, pixel: 16, rows: 2 }, { order: 2, pixel: 44, rows: 2 }, { order: 2, pixel: 138, rows: 2 }];
+    const zip = path.join(dataDir, 'sky.zip');
+    writeZip(zip, syntheticCatalog('sky/', partitions));
+    const created = await uploadRegistered('Sky map HATS', 'training_set', zip);
+    await page.goto(`${origin}/product/${created}`);
+    await page.getByRole('heading', { level: 2, name: 'Sky coverage' }).waitFor();
+    expect((await page.locator('figure.sky figcaption').textContent())?.replace(/\s+/g, ' ')).toMatch(/4 partitions, about 2149 deg²/);
+    const drawn = await page.locator('path.partition').evaluateAll((paths) => paths.map((p) => p.getAttribute('data-partition')));
+    // 1/16 lies in base pixel 4, centred on RA 0: cut by the map's edge, drawn on both sides.
+    expect(drawn.sort()).toEqual(['1/16a', '1/16b', '1/5', '2/138', '2/44']);
+    await expectAccessible();
+    await shot('sky-coverage');
+
+    // A qp ensemble of histogram PDFs (services/tables fixture, written with h5py): a few PDFs and the distribution of zmean.
+    const estimates = await uploadRegistered('qp PDFs', 'photoz_estimates', path.join(REPOSITORY, 'services/tables/fixtures/qp-hist.hdf5'));
+    await page.goto(`${origin}/product/${estimates}`);
+    await page.getByRole('heading', { level: 2, name: 'Photo-z PDFs' }).waitFor();
+    expect(await page.getByTestId('pdf-curve').count()).toBe(5);
+    // Every curve is a step histogram over the 30 bins: 60 points.
+    const points = await page.getByTestId('pdf-curve').first().evaluate((el) => (el.getAttribute('d') ?? '').split(/[ML]/).filter(Boolean).length);
+    expect(points).toBe(60);
+    expect((await page.getByTestId('estimate-bar').count())).toBe(20);
+    expect((await page.locator('section[aria-labelledby="pdf-heading"]').textContent())?.replace(/\s+/g, ' ')).toContain('zmean of the first 6 PDFs');
+    await expectAccessible();
+    await shot('qp-pdfs');
+    // The next tests go on from the tutorial product's page.
+    await page.goto(`${origin}/product/${internalName}`);
+    await page.getByRole('heading', { level: 1, name: 'Tutorial spec-z' }).waitFor();
+  });
+
   it('share links work logged out and stop working when revoked', async () => {
     await page.getByRole('button', { name: 'Create a share link' }).click();
     const url = (await page.getByTestId('share-url').textContent()) ?? '';
@@ -336,7 +382,7 @@ describe('the portal in a browser', () => {
 
   it('my products, log out, and no console errors along the way', async () => {
     await page.goto(`${origin}/me/products`);
-    await page.getByTestId('list-status').filter({ hasText: '27 products' }).waitFor();
+    await page.getByTestId('list-status').filter({ hasText: '29 products' }).waitFor();
     await page.getByRole('button', { name: 'astro ▾' }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in' }).waitFor();

@@ -63,6 +63,24 @@ export interface ReadData {
   results: Record<string, unknown>[];
 }
 
+import type { QpInfo } from './qp-curves';
+
+/** What `main_file_info` says of a HATS catalog: its HEALPix partitioning. */
+export interface HatsInfo {
+  name: string | null;
+  orders: number[];
+  partition_count: number;
+  partitions: { order: number; pixel: number }[];
+  partitions_truncated: boolean;
+  ra_column: string | null;
+  dec_column: string | null;
+}
+
+/** `GET /api/products/{id}/main_file_info/` (the parts the portal shows). */
+export interface MainFileInfo {
+  main_file: { name: string; n_rows: number | null; format: string | null; hats?: HatsInfo; qp?: QpInfo };
+}
+
 export interface Release {
   id: number;
   name: string;
