@@ -54,6 +54,25 @@ for (const backend of testBackends()) {
       expect((await call('POST', '/api/products/', alice.auth, { display_name: 'Something else', product_type: 'other' }, createKey)).status).toBe(422);
     });
 
+    it('refuses a key reused on ANOTHER product (the events of each stream alone could not see it), and frees the key of a refused request', async () => {
+      const first = await create('Key first');
+      const second = await create('Key second');
+      const key = { 'idempotency-key': `reuse-${backend.name}-cross-0001` };
+      expect((await call('PATCH', `/api/products/${first}/`, alice.auth, { description: 'first' }, key)).status).toBe(200);
+      const events = await eventCount(second);
+      const reused = await call('PATCH', `/api/products/${second}/`, alice.auth, { description: 'first' }, key);
+      expect(reused.status).toBe(422);
+      expect(reused.body.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await eventCount(second)).toBe(events);
+      // Another user's key of the same text is another key.
+      expect((await call('PATCH', `/api/products/${second}/`, admin.auth, { description: 'by the admin' }, key)).status).toBe(200);
+      // A request refused (nothing recorded) leaves its key free for the corrected request.
+      const fresh = { 'idempotency-key': `reuse-${backend.name}-cross-0002` };
+      expect((await call('PATCH', `/api/products/${first}/`, alice.auth, { official_product: true }, fresh)).status).toBe(403);
+      expect((await call('PATCH', `/api/products/${first}/`, alice.auth, { description: 'corrected' }, fresh)).status).toBe(200);
+      expect((await call('GET', `/api/products/${first}/`, alice.auth)).body).toMatchObject({ description: 'corrected' });
+    });
+
     it('revokes nothing when a share revoke reuses a key: 422, the link stays as it was and the caller knows', async () => {
       const id = await create('Shared');
       const share = await call('POST', `/api/products/${id}/shares/`, alice.auth, {});

@@ -330,7 +330,7 @@ describe('the portal in a browser', () => {
     // 1/16 lies in base pixel 4, centred on RA 0: cut by the map's edge, drawn on both sides.
     expect(drawn.sort()).toEqual(['1/16a', '1/16b', '1/5', '2/138', '2/44']);
     // No outline is drawn across the map (a partition cut by the edge once spanned its whole width); the map is 720 wide.
-    const widths = await page.locator('path.partition').evaluateAll((paths) => paths.map((p) => (p as SVGPathElement).getBBox().width));
+    const widths = await page.locator('path.partition').evaluateAll((paths) => paths.map((p) => (p as unknown as { getBBox(): { width: number } }).getBBox().width));
     for (const width of widths) expect(width).toBeLessThan(200);
     await expectAccessible();
     await shot('sky-coverage');

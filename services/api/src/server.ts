@@ -9,6 +9,7 @@ import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
+import { createIdempotencyKeys } from './commands/idempotency-keys';
 import { openUploadSlots } from './files/upload-slots';
 import { openRateLimitStore } from './http/rate-limit-store';
 import type { AppDeps } from './deps';
@@ -39,7 +40,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     onError: (error) => console.error('projector:', error instanceof Error ? error.message : error),
   });
   await projector.start();
-  const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000) });
+  const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000), idempotencyKeys: await createIdempotencyKeys(database) });
   const allocateIds = await createIdAllocator(database);
   await migrateReadFailures(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
