@@ -16,6 +16,7 @@ import type { AppDeps } from './deps';
 import type { PzApp } from './http/app-types';
 import { createIdAllocator } from './ids';
 import { migrateReadFailures } from './registry/read-failures';
+import { migrateUsernameClaims } from './auth/username-twin';
 import { configureTableReaders } from '@pz/tables';
 import { seedReferenceData } from './seed';
 
@@ -43,6 +44,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000), idempotencyKeys: await createIdempotencyKeys(database) });
   const allocateIds = await createIdAllocator(database);
   await migrateReadFailures(database);
+  await migrateUsernameClaims(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
