@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { PzEvent } from '@pz/contracts';
 import { fold } from './aggregate';
 import { releaseDecider, type ReleaseCommand } from './catalogue-setup';
-import { groupDecider, type GroupCommand } from './group';
+import { groupDecider, groupStreamId, type GroupCommand } from './group';
 
 const created: PzEvent = { type: 'GroupCreated', data: { name: 'dp1-rights', description: '', source: 'admin' } };
 const added = (userId: number, source: 'admin' | 'identity_provider'): PzEvent => ({ type: 'GroupMemberAdded', data: { name: 'dp1-rights', userId, source } });
@@ -27,6 +27,12 @@ describe('group decider', () => {
     expect(when([created, added(4, 'admin')], { type: 'AddGroupMember', callerIsAdmin: true, userId: 4, source: 'identity_provider' })).toEqual({ ok: true, value: [added(4, 'identity_provider')] });
     expect(when([created, added(4, 'admin'), added(4, 'identity_provider')], { type: 'RemoveGroupMember', callerIsAdmin: true, userId: 4, source: 'identity_provider' })).toEqual({ ok: true, value: [removed(4, 'identity_provider')] });
     expect(when([created, added(4, 'admin'), removed(4, 'admin')], { type: 'RemoveGroupMember', callerIsAdmin: true, userId: 4, source: 'admin' })).toEqual({ ok: true, value: [] });
+  });
+
+  it('names a group\'s stream by its name, or by the sha256 of a name stream ids cannot hold', () => {
+    expect(groupStreamId('dp1-rights')).toBe('dp1-rights');
+    expect(groupStreamId('/rubin/dp1')).toMatch(/^:[0-9a-f]{64}$/);
+    expect(groupStreamId('org:team')).not.toBe(groupStreamId('org/team'));
   });
 
   it('refuses members of a group that does not exist, and non-admins', () => {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { err, ok, type MembershipSource, type PzEvent, type Result } from '@pz/contracts';
 import type { Decider } from './aggregate';
 import { domainError, type DomainError } from './domain-error';
@@ -22,6 +23,13 @@ export type GroupCommand =
 
 /** Letters, digits and `_ . - : / @ +`: what identity providers put in group claims (Keycloak's `/a/b`, `org:team`). */
 export const GROUP_NAME = /^[A-Za-z0-9_.:/@+-]{1,200}$/;
+
+/**
+ * The id of a group's stream (`group-<id>`): the name itself when stream ids may hold it
+ * (letters, digits, `_ . -`), else `:` and the sha256 of the name, which no plain name can
+ * equal (a plain name holds no `:`). Stream ids cannot hold `/`, `@` or `+`.
+ */
+export const groupStreamId = (name: string): string => (/^[A-Za-z0-9_.-]{1,200}$/.test(name) ? name : `:${createHash('sha256').update(name).digest('hex')}`);
 
 const membership = (source: MembershipSource, userId: number) => `${source}:${userId}`;
 

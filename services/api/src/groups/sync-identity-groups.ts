@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { ok, streamName, type Result } from '@pz/contracts';
-import { GROUP_NAME, groupDecider, type DomainError } from '@pz/domain';
+import { GROUP_NAME, groupDecider, groupStreamId, type DomainError } from '@pz/domain';
 import type { CatalogueTables } from '@pz/projections';
 import type { CommandBus } from '../commands/command-bus';
 import type { CommandContext } from '../commands/command-context';
@@ -34,7 +34,7 @@ export async function syncIdentityGroups(deps: SyncDeps, userId: number, groupNa
   // One command id per (step, group): a retried login with the same context appends nothing new.
   const step = (what: string, name: string): CommandContext => ({ ...context, commandId: `${context.commandId}:${what}:${name}` });
   for (const name of claimed) {
-    const stream = streamName('group', name);
+    const stream = streamName('group', groupStreamId(name));
     if (!existing.has(name)) {
       const made = await deps.bus.execute(groupDecider, stream, { type: 'CreateGroup', callerIsAdmin: true, name, description: '', source: 'identity_provider' }, step('create', name));
       if (!made.ok && made.error.code !== 'ALREADY_EXISTS') return made;
@@ -45,7 +45,7 @@ export async function syncIdentityGroups(deps: SyncDeps, userId: number, groupNa
     if (joined.value.events.length) added.push(name);
   }
   for (const name of current.filter((n) => !claimed.includes(n))) {
-    const left = await deps.bus.execute(groupDecider, streamName('group', name), { type: 'RemoveGroupMember', callerIsAdmin: true, userId, source: 'identity_provider' }, step(`remove-${userId}`, name));
+    const left = await deps.bus.execute(groupDecider, streamName('group', groupStreamId(name)), { type: 'RemoveGroupMember', callerIsAdmin: true, userId, source: 'identity_provider' }, step(`remove-${userId}`, name));
     if (!left.ok) return left;
     if (left.value.events.length) removed.push(name);
   }

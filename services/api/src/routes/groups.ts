@@ -1,6 +1,6 @@
 import { Type } from 'typebox';
 import { streamName } from '@pz/contracts';
-import { groupDecider } from '@pz/domain';
+import { groupDecider, groupStreamId } from '@pz/domain';
 import { commandContext, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import { groupMembers, groupsOfUser, listGroups } from '../groups/group-queries';
 import type { PzApp } from '../http/app-types';
@@ -60,7 +60,7 @@ export async function groupRoutes(app: PzApp): Promise<void> {
     const caller = requireAdmin(request, reply);
     if (!caller) return reply;
     const { name, description = '' } = request.body;
-    const result = await deps.bus.execute(groupDecider, streamName('group', name), { type: 'CreateGroup', callerIsAdmin: caller.isAdmin, name, description, source: 'admin' }, commandContext(request, caller));
+    const result = await deps.bus.execute(groupDecider, streamName('group', groupStreamId(name)), { type: 'CreateGroup', callerIsAdmin: caller.isAdmin, name, description, source: 'admin' }, commandContext(request, caller));
     if (!result.ok) return sendProblem(reply, result.error);
     const row = await db.selectFrom('groups').selectAll().where('name', '=', name).executeTakeFirstOrThrow();
     return reply.code(201).send({ name: row.name, description: row.description, source: asSource(row.source), created_at: isoUtc(row.created_at), member_count: 0 });
@@ -85,7 +85,7 @@ export async function groupRoutes(app: PzApp): Promise<void> {
     if (!caller) return reply;
     const userId = await userIdOf(request.body.user);
     if (userId === null) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `user "${request.body.user}" does not exist`, field: 'user' });
-    const result = await deps.bus.execute(groupDecider, streamName('group', request.params.name), { type: 'AddGroupMember', callerIsAdmin: caller.isAdmin, userId, source: 'admin' }, commandContext(request, caller));
+    const result = await deps.bus.execute(groupDecider, streamName('group', groupStreamId(request.params.name)), { type: 'AddGroupMember', callerIsAdmin: caller.isAdmin, userId, source: 'admin' }, commandContext(request, caller));
     if (!result.ok) return sendProblem(reply, result.error.code === 'NOT_FOUND' ? { code: 'NOT_FOUND', message: `group "${request.params.name}" not found` } : result.error);
     const row = (await groupMembers(db, request.params.name)).find((m) => m.user_id === userId && m.source === 'admin');
     if (!row) throw new Error(`membership of user ${userId} in group ${request.params.name} not projected`);
@@ -100,7 +100,7 @@ export async function groupRoutes(app: PzApp): Promise<void> {
     const userId = await userIdOf(request.params.user);
     const notMember = { code: 'NOT_FOUND', message: `user "${request.params.user}" is not a member of group "${request.params.name}" through an admin` } as const;
     if (userId === null) return sendProblem(reply, notMember);
-    const result = await deps.bus.execute(groupDecider, streamName('group', request.params.name), { type: 'RemoveGroupMember', callerIsAdmin: caller.isAdmin, userId, source: 'admin' }, commandContext(request, caller));
+    const result = await deps.bus.execute(groupDecider, streamName('group', groupStreamId(request.params.name)), { type: 'RemoveGroupMember', callerIsAdmin: caller.isAdmin, userId, source: 'admin' }, commandContext(request, caller));
     if (!result.ok) return sendProblem(reply, result.error.code === 'NOT_FOUND' ? { code: 'NOT_FOUND', message: `group "${request.params.name}" not found` } : result.error);
     if (result.value.events.length === 0) return sendProblem(reply, notMember);
     return reply.code(204).send(null);
