@@ -4,7 +4,7 @@ import { startTestServer, type TestServer } from '@pz/api/testing';
 import { testBackends, type TestDatabase } from '@pz/database/testing';
 import { catalogueProjection, createProjector } from '@pz/projections';
 
-const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares'];
+const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'groups', 'group_members', 'release_access'];
 
 async function snapshot(db: TestDatabase | TestServer['deps']['database']): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
@@ -41,11 +41,16 @@ for (const backend of testBackends()) {
       await call('PATCH', `/api/products/${ids[0]}/`, alice.auth, { display_name: 'Renamed', description: null });
       await call('PATCH', `/api/products/${ids[1]}/`, admin.auth, { official_product: true, release: 'DP1' });
       await call('DELETE', `/api/products/${ids[2]}/`, alice.auth);
-      await call('POST', '/api/admin/releases/', admin.auth, { name: 'DP2', display_name: 'LSST DP2' });
+      const dp2 = await call('POST', '/api/admin/releases/', admin.auth, { name: 'DP2', display_name: 'LSST DP2' });
+      await call('POST', '/api/admin/groups/', admin.auth, { name: 'dp2-rights' });
+      await call('POST', '/api/admin/groups/dp2-rights/members/', admin.auth, { user: 'alice' });
+      await server.app.inject({ method: 'PUT', url: `/api/releases/${dp2.id}/access/`, payload: { groups: ['dp2-rights'] }, headers: { authorization: admin.auth } });
       await server.app.inject({ method: 'POST', url: '/api/get_token/', headers: { authorization: alice.auth } });
 
       const live = await snapshot(server.deps.database);
       expect(live.products).toHaveLength(6);
+      expect(live.release_access).toHaveLength(1);
+      expect(live.group_members).toHaveLength(1);
 
       const projector = createProjector(fresh, server.deps.store, [catalogueProjection]);
       await projector.start();

@@ -255,6 +255,43 @@ export const PipelineRunStopped = defineEvent('PipelineRunStopped', 1, Type.Obje
   runId: Type.String(),
 }));
 
+// ---- groups and release access (data rights) -------------------------------------------------
+
+/** Where a membership comes from: an admin's decision, or the identity provider's group claim at login. */
+export const MembershipSource = Type.Union([Type.Literal('admin'), Type.Literal('identity_provider')]);
+export type MembershipSource = Static<typeof MembershipSource>;
+
+/** A group of users (stream `group-<name>`); names are unique and never change. */
+export const GroupCreated = defineEvent('GroupCreated', 1, Type.Object({
+  name: Type.String(),
+  description: Type.String(),
+  /** Who created it: an admin, or the identity provider (a group first named by a login's claim). */
+  source: MembershipSource,
+}));
+
+/** A user joins a group. One user may be a member through both sources; each is its own membership. */
+export const GroupMemberAdded = defineEvent('GroupMemberAdded', 1, Type.Object({
+  name: Type.String(),
+  userId: Type.Integer(),
+  source: MembershipSource,
+}));
+
+export const GroupMemberRemoved = defineEvent('GroupMemberRemoved', 1, Type.Object({
+  name: Type.String(),
+  userId: Type.Integer(),
+  source: MembershipSource,
+}));
+
+/**
+ * Who may see the products of a release (stream `release-<name>`): no groups, public; one or
+ * more, only members of those groups (and each product's owner, and admins). Replaces the
+ * release's earlier access entirely.
+ */
+export const ReleaseAccessSet = defineEvent('ReleaseAccessSet', 1, Type.Object({
+  releaseName: Type.String(),
+  groups: Type.Array(Type.String()),
+}));
+
 // ---- the catalogue as a whole ---------------------------------------------------------------
 
 export const EVENT_CATALOGUE = [
@@ -267,6 +304,7 @@ export const EVENT_CATALOGUE = [
   PipelineRunRequested, PipelineRunStarted, PipelineRunProgressed, PipelineRunSucceeded, PipelineRunFailed,
   PipelineRunStopped,
   ProductReleaseYearSet,
+  GroupCreated, GroupMemberAdded, GroupMemberRemoved, ReleaseAccessSet,
 ] as const;
 
 type Catalogue = (typeof EVENT_CATALOGUE)[number];
@@ -293,6 +331,7 @@ export const StreamCategory = {
   release: 'release',
   productType: 'producttype',
   run: 'run',
+  group: 'group',
 } as const;
 
 export const streamName = (category: (typeof StreamCategory)[keyof typeof StreamCategory], id: string | number) =>

@@ -232,6 +232,24 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     simple('associate on a deleted product', DELETED_WRITE, (w) => `/api/product-contents/${w.columns.deleted}/`, () => ({ alias: 'ID' })));
   add(['POST', 'PUT', 'DELETE'], '/api/product-contents/:id', notAllowed((w) => `/api/product-contents/${w.columns.readable}/`));
 
+  // Groups and release access (data rights): admins only; one's own groups for any signed-in user.
+  const group = async (w: World, member?: number): Promise<string> => {
+    const name = unique('matrix-group-');
+    const admin = await adminCaller(w);
+    const created = await w.call({ method: 'POST', url: '/api/admin/groups/', headers: admin, payload: { name } });
+    if (created.status !== 201) throw new Error(`setup: group gave ${created.status}`);
+    if (member !== undefined && (await w.call({ method: 'POST', url: `/api/admin/groups/${name}/members/`, headers: admin, payload: { user: member } })).status !== 201) throw new Error('setup: member not added');
+    return name;
+  };
+  const adminCaller = async (w: World) => ({ authorization: w.admin.auth });
+  add(GET_HEAD, '/api/admin/groups', simple('list groups', ADMIN_ONLY_READ, () => '/api/admin/groups/'));
+  add(['POST'], '/api/admin/groups', simple('create a group', ADMIN_ONLY_WRITE, () => '/api/admin/groups/', () => ({ name: unique('matrix-group-') })));
+  add(GET_HEAD, '/api/admin/groups/:name/members', { label: 'members', expect: ADMIN_ONLY_READ, request: async (w) => ({ url: `/api/admin/groups/${await group(w)}/members/` }) });
+  add(['POST'], '/api/admin/groups/:name/members', { label: 'add a member', expect: ADMIN_ONLY_WRITE, request: async (w) => ({ url: `/api/admin/groups/${await group(w)}/members/`, payload: { user: w.bob.userId } }) });
+  add(['DELETE'], '/api/admin/groups/:name/members/:user', { label: 'remove a member', expect: ADMIN_ONLY_WRITE, request: async (w) => ({ url: `/api/admin/groups/${await group(w, w.bob.userId)}/members/${w.bob.userId}/` }) });
+  add(['PUT'], '/api/releases/:id/access', simple('set a release public', ADMIN_ONLY_WRITE, () => '/api/releases/1/access/', () => ({ groups: [] })));
+  add(GET_HEAD, '/api/logged_user/groups', simple('my groups', SIGNED_IN, () => '/api/logged_user/groups/'));
+
   // Ledger integrity: the signed checkpoint and its key are public; verify and inclusion proofs are for admins.
   // One checkpoint per world, signed before the first of these cells.
   const checkpointed = new WeakMap<World, Promise<unknown>>();

@@ -389,6 +389,22 @@ describe('the portal in a browser', () => {
     await admin.close();
   });
 
+  it('my account shows the groups an admin put me in', async () => {
+    await page.goto(`${origin}/me/account`);
+    await page.getByTestId('no-groups').waitFor();
+    await expectAccessible();
+    // The admin signs in through the API (session cookie + CSRF echo) and adds astro to a group.
+    const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: { 'Content-Type': 'application/json', Origin: origin }, body: JSON.stringify({ username: 'coord', password: adminPassword }) });
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = String(((await login.json()) as Record<string, unknown>).csrf_token);
+    const asAdmin = (url: string, body: unknown) => fetch(`${origin}/api/${url}`, { method: 'POST', headers: { 'Content-Type': 'application/json', cookie, 'X-CSRFToken': csrf }, body: JSON.stringify(body) });
+    expect((await asAdmin('admin/groups/', { name: 'portal-rights', description: 'DP1 data rights' })).status).toBe(201);
+    expect((await asAdmin('admin/groups/portal-rights/members/', { user: 'astro' })).status).toBe(201);
+    await page.reload();
+    await page.getByTestId('my-groups').filter({ hasText: 'portal-rights' }).filter({ hasText: 'added by an admin' }).waitFor();
+    await expectAccessible();
+  });
+
   it('my products, log out, and no console errors along the way', async () => {
     await page.goto(`${origin}/me/products`);
     await page.getByTestId('list-status').filter({ hasText: '29 products' }).waitFor();

@@ -7,7 +7,7 @@ import { openPostgresEventStore } from '@pz/ledger/postgres/postgres-event-store
 import { createProjector } from '../projector';
 import { catalogueProjection } from './catalogue-projection';
 
-const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'catalogue_listing_changes'];
+const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'catalogue_listing_changes', 'groups', 'group_members', 'release_access'];
 
 const metadata = (n: number) => ({
   actor: { kind: 'system' as const, userId: null, username: null },
@@ -75,6 +75,11 @@ function scenario(): [string, PzEvent][] {
     if (step === 1) interleaved.push(user(3, 'carla'), ['user-ana', { type: 'UserPasswordChanged', data: { userId: 1, passwordHash: 'scrypt$y' } }]);
     if (step === 3) interleaved.push(['user-bruno', { type: 'UserAdminRoleChanged', data: { userId: 2, isAdmin: true } }], ['user-ana', { type: 'ApiTokenIssued', data: { userId: 1, tokenId: 't2', tokenHash: 'f'.repeat(64), replacesTokenId: 't1' } }]);
     if (step === 5) interleaved.push(['user-ana', { type: 'ApiTokenRevoked', data: { userId: 1, tokenId: 't2' } }], ['product-999', { type: 'ProductMetadataEdited', data: { productId: 999, changes: { displayName: 'nobody' } } }]);
+    // Data rights: a group, memberships from both sources (one removed), and DP1 restricted, opened, restricted again.
+    if (step === 2) interleaved.push(['group-dp1', { type: 'GroupCreated', data: { name: 'dp1', description: 'rights', source: 'admin' } }], ['group-dp1', { type: 'GroupMemberAdded', data: { name: 'dp1', userId: 1, source: 'admin' } }]);
+    if (step === 4) interleaved.push(['group-dp1', { type: 'GroupMemberAdded', data: { name: 'dp1', userId: 2, source: 'identity_provider' } }], ['release-DP1', { type: 'ReleaseAccessSet', data: { releaseName: 'DP1', groups: ['dp1'] } }]);
+    if (step === 6) interleaved.push(['release-DP1', { type: 'ReleaseAccessSet', data: { releaseName: 'DP1', groups: [] } }], ['group-dp1', { type: 'GroupMemberAdded', data: { name: 'dp1', userId: 2, source: 'admin' } }], ['group-dp1', { type: 'GroupMemberRemoved', data: { name: 'dp1', userId: 1, source: 'admin' } }]);
+    if (step === 7) interleaved.push(['release-DP1', { type: 'ReleaseAccessSet', data: { releaseName: 'DP1', groups: ['dp1'] } }]);
   }
   return [...head, ...interleaved];
 }
@@ -126,6 +131,11 @@ for (const backend of testBackends()) {
       expect(oneByOne.products).toHaveLength(24);
       expect(oneByOne.product_contents?.length).toBeGreaterThan(0);
       expect(oneByOne.product_shares?.some((s) => s.includes('"revoked":true'))).toBe(true);
+      // Data rights: DP1 restricted to dp1 (again), whose members are bruno through both sources (ana's admin membership removed).
+      expect(oneByOne.release_access).toEqual(['{"group_name":"dp1","release_name":"DP1"}']);
+      expect(oneByOne.releases?.[0]).toContain('"is_public":false');
+      expect((oneByOne.group_members ?? []).map((m) => JSON.parse(m) as { user_id: number; source: string }).map((m) => `${m.user_id}:${m.source}`).sort()).toEqual(['2:admin', '2:identity_provider']);
+      expect(oneByOne.groups).toHaveLength(1);
       expect(await project(7)).toEqual(oneByOne);
       expect(await project(1000)).toEqual(oneByOne);
       const streamLengths = new Map<string, number>();

@@ -14,7 +14,7 @@ export const catalogueProjection: Projection = {
   name: 'catalogue',
   version: 1,
   eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun')),
-  tables: ['catalogue_listing_changes', 'product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
+  tables: ['release_access', 'group_members', 'groups', 'catalogue_listing_changes', 'product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
   migrations: catalogueMigrations,
   apply: (db, events) => applyCatalogueEvents(db.withTables<CatalogueTables>(), events),
 };
@@ -38,7 +38,8 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
     run = [];
     await applyReferenceEvent(db, event);
     // A new type or release: type and release filters match names in those tables, and the rows show them.
-    if (event.type === 'ProductTypeSeeded' || event.type === 'ReleaseAdded') listingChanged = event.position;
+    // A membership or a release's access: who sees which products (visibility) changed.
+    if (LISTING_REFERENCE_EVENTS.has(event.type)) listingChanged = event.position;
   }
   if (run.length) listingChanged = (await applyProductEvents(db, run)) ?? listingChanged;
   if (listingChanged) {
@@ -47,7 +48,10 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
   }
 }
 
-/** Product types, releases, users and tokens: rare events, one statement or two each. */
+/** Reference events after which a product list may choose differently. */
+const LISTING_REFERENCE_EVENTS = new Set(['ProductTypeSeeded', 'ReleaseAdded', 'GroupMemberAdded', 'GroupMemberRemoved', 'ReleaseAccessSet']);
+
+/** Product types, releases, users and tokens, groups and release access: rare events, one statement or two each. */
 async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: RecordedEvent): Promise<void> {
   const event = { type: recorded.type, data: recorded.data } as PzEvent;
   const at = recorded.metadata.recordedAt;
@@ -81,6 +85,26 @@ async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: Record
       const d = event.data;
       if (d.replacesTokenId) await db.updateTable('api_tokens').set({ active: false }).where('token_id', '=', d.replacesTokenId).execute();
       await db.insertInto('api_tokens').values({ token_id: d.tokenId, user_id: d.userId, token_hash: d.tokenHash, active: true, created_at: at }).execute();
+      return;
+    }
+    case 'GroupCreated':
+      await db.insertInto('groups').values({ name: event.data.name, description: event.data.description, source: event.data.source, created_at: at }).execute();
+      return;
+    case 'GroupMemberAdded': {
+      const d = event.data;
+      await db.insertInto('group_members').values({ group_name: d.name, user_id: d.userId, source: d.source, added_at: at }).onConflict((oc) => oc.doNothing()).execute();
+      return;
+    }
+    case 'GroupMemberRemoved': {
+      const d = event.data;
+      await db.deleteFrom('group_members').where('group_name', '=', d.name).where('user_id', '=', d.userId).where('source', '=', d.source).execute();
+      return;
+    }
+    case 'ReleaseAccessSet': {
+      const d = event.data;
+      await db.updateTable('releases').set({ is_public: d.groups.length === 0 }).where('name', '=', d.releaseName).execute();
+      await db.deleteFrom('release_access').where('release_name', '=', d.releaseName).execute();
+      if (d.groups.length) await db.insertInto('release_access').values(d.groups.map((g) => ({ release_name: d.releaseName, group_name: g }))).execute();
       return;
     }
     case 'ApiTokenRevoked':

@@ -100,6 +100,17 @@ export const catalogueMigrations: Record<string, Migration> = {
       await sql`ALTER TABLE products ADD COLUMN release_year integer`.execute(db);
     },
   },
+  // Data rights (issue 17): groups, their members, and the groups each restricted release is
+  // open to. Product visibility reads these in EXISTS subqueries (services/api visibility/).
+  '0007_rights_groups': {
+    async up(db) {
+      await sql`CREATE TABLE groups (name text PRIMARY KEY, description text NOT NULL, source text NOT NULL, created_at timestamptz NOT NULL)`.execute(db);
+      await sql`CREATE TABLE group_members (group_name text NOT NULL, user_id integer NOT NULL, source text NOT NULL, added_at timestamptz NOT NULL,
+        PRIMARY KEY (group_name, user_id, source))`.execute(db);
+      await sql`CREATE INDEX group_members_user ON group_members (user_id, group_name)`.execute(db);
+      await sql`CREATE TABLE release_access (release_name text NOT NULL, group_name text NOT NULL, PRIMARY KEY (release_name, group_name))`.execute(db);
+    },
+  },
 };
 
 /**

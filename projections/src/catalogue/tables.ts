@@ -117,6 +117,26 @@ export type CatalogueTables = {
     error_code: string | null;
     error_message: string | null;
   };
+  /** Groups of users (data rights): a release restricted to groups shows its products to their members. */
+  groups: {
+    name: string;
+    description: string;
+    source: string;
+    created_at: Timestamp;
+  };
+  /** One row per membership: a user may be in a group through an admin and through the identity provider. */
+  group_members: {
+    group_name: string;
+    user_id: number;
+    /** 'admin' or 'identity_provider'. */
+    source: string;
+    added_at: Timestamp;
+  };
+  /** The groups a release is restricted to (with `releases.is_public` false); none for a public release. */
+  release_access: {
+    release_name: string;
+    group_name: string;
+  };
   product_shares: {
     share_id: string;
     product_id: number;

@@ -9,6 +9,13 @@ export interface LoggedUser {
   is_admin: boolean;
 }
 
+/** One of the signed-in user's groups (GET /api/logged_user/groups/). */
+export interface MyGroup {
+  name: string;
+  description: string;
+  sources: ('admin' | 'identity_provider')[];
+}
+
 export interface Product {
   id: number;
   release: number | null;

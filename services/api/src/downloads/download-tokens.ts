@@ -16,6 +16,12 @@ export interface DownloadGrant {
   readonly productId: number;
   readonly kind: DownloadKind;
   readonly content: string;
+  /**
+   * The user the link was prepared for: the link is a credential of theirs, so visibility is
+   * checked again for them when it is used (a release restricted since, a group left). Null in
+   * links signed before links named their user: checked as for a user in no group.
+   */
+  readonly viewerId?: number | null;
 }
 
 export interface IssuedToken {
@@ -27,7 +33,7 @@ const keyringOf = (keys: string | Keyring): Keyring => (typeof keys === 'string'
 
 export function issueDownloadToken(keys: string | Keyring, grant: DownloadGrant, now: number = Date.now()): IssuedToken {
   const expiresAt = new Date(now + DOWNLOAD_TOKEN_MINUTES * 60_000);
-  const token = signWithKeyring(keyringOf(keys), { use: 'download', p: grant.productId, k: grant.kind, c: grant.content, exp: expiresAt.getTime() });
+  const token = signWithKeyring(keyringOf(keys), { use: 'download', p: grant.productId, k: grant.kind, c: grant.content, ...(typeof grant.viewerId === 'number' ? { v: grant.viewerId } : {}), exp: expiresAt.getTime() });
   return { token, expiresAt };
 }
 
@@ -46,5 +52,5 @@ export function checkDownloadToken(keys: string | Keyring, token: string | undef
   }
   if (payload.exp < now) return { ok: false, reason: 'Download token has expired: call download/prepare/ again for a fresh link.' };
   if (payload.p !== productId || payload.k !== kind) return { ok: false, reason: 'This download token was issued for another download.' };
-  return { ok: true, grant: { productId: payload.p, kind, content: payload.c } };
+  return { ok: true, grant: { productId: payload.p, kind, content: payload.c, viewerId: typeof payload.v === 'number' ? payload.v : null } };
 }

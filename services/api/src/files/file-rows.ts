@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CatalogueTables } from '@pz/projections';
 import type { AuthenticatedCaller } from '../auth/authenticate';
+import { visibleProductsWhere } from '../visibility/product-visibility';
 
 /**
  * Product files with what their JSON and permission checks need: the product's owner and status,
@@ -35,6 +36,5 @@ export type FileRow = Awaited<ReturnType<ReturnType<typeof fileRowsQuery>['execu
 
 export const findFileRow = (db: Kysely<CatalogueTables>, id: number) => fileRowsQuery(db).where('product_files.id', '=', id).executeTakeFirst();
 
-/** Files of a deleted product are seen only by its owner and admins, as the product itself is. */
-export const canSeeFile = (row: Pick<FileRow, 'product_status' | 'owner_id'>, caller: AuthenticatedCaller): boolean =>
-  row.product_status !== 2 || caller.isAdmin || caller.userId === row.owner_id;
+/** Files of the products the caller may see (visibility/product-visibility.ts: the one rule; deleted ones for their owner and admins). */
+export const visibleFileRows = (db: Kysely<CatalogueTables>, caller: AuthenticatedCaller) => fileRowsQuery(db).where(visibleProductsWhere(caller, { includeDeleted: true }));

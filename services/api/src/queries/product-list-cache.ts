@@ -166,13 +166,16 @@ export class ListingCache {
 }
 
 /**
- * What a listing depends on: the query string (every parameter, in a canonical order) and,
- * when deleted products are asked for, who may see which of them.
+ * What a listing depends on: the query string (every parameter, in a canonical order), what
+ * decides which products the caller may see (`viewpoint`: visibilityViewpoint, its groups'
+ * restricted releases), and, when deleted products are asked for, who may see which of them.
+ * A change of memberships or of a release's access moves the catalogue's listing change
+ * (catalogue-projection.ts), which forgets every kept listing.
  */
-export function listingKey(query: Readonly<Record<string, string | string[] | undefined>>, parsed: ProductListQuery, page: Page, caller: AuthenticatedCaller): string {
+export function listingKey(query: Readonly<Record<string, string | string[] | undefined>>, parsed: ProductListQuery, page: Page, caller: AuthenticatedCaller, viewpoint: string): string {
   const parameters = Object.entries(query)
     .filter(([name, value]) => value !== undefined && name !== 'page' && name !== 'page_size' && name !== 'format')
     .sort(([a], [b]) => (a < b ? -1 : 1));
-  const visibility = !parsed.wantsDeleted ? 'live' : caller.isAdmin ? 'all' : `live+deleted-of-${caller.userId}`;
-  return JSON.stringify([parameters, page.limit, page.offset, visibility]);
+  const deleted = !parsed.wantsDeleted ? 'live' : caller.isAdmin ? 'all' : `live+deleted-of-${caller.userId}`;
+  return JSON.stringify([parameters, page.limit, page.offset, deleted, viewpoint]);
 }

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CatalogueTables } from '@pz/projections';
 import type { AuthenticatedCaller } from '../auth/authenticate';
+import { visibleProductsWhere } from '../visibility/product-visibility';
 import type { FilterClass } from '../http/options-metadata';
 import type { Page } from '../http/pagination';
 import type { Problem } from '../http/problem';
@@ -43,10 +44,9 @@ export function parseProductContentQuery(query: Record<string, string | undefine
   return { id, productId: product ?? productId, orderBy: field as ProductContentQuery['orderBy'], descending: ordering.startsWith('-') };
 }
 
-/** Contents rows of the products the caller may see: deleted products' only for their owner and admins. */
+/** Contents rows of the products the caller may see (visibility/product-visibility.ts: the one rule; deleted ones for their owner and admins). */
 export function visibleContents(db: Kysely<CatalogueTables>, caller: AuthenticatedCaller) {
-  const all = db.selectFrom('product_contents').innerJoin('products', 'products.id', 'product_contents.product_id');
-  return caller.isAdmin ? all : all.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
+  return db.selectFrom('product_contents').innerJoin('products', 'products.id', 'product_contents.product_id').where(visibleProductsWhere(caller, { includeDeleted: true }));
 }
 
 const CONTENT_COLUMNS = [

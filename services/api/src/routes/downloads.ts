@@ -11,6 +11,8 @@ import { sendProblem } from '../http/problem';
 import { findProductRow, type ProductRow } from '../queries/product-rows';
 import { Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
+import { canSeeProduct } from '../visibility/product-visibility';
+import { ANONYMOUS, type RequestCaller } from '../auth/caller';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
@@ -56,10 +58,14 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const caller = requireUser(request, reply);
     return caller ? visibleProduct(deps, caller, request.params.id, reply) : null;
   };
-  /** The product behind a signed link, as it is now: a link outlives nothing the product went through (deletion included). */
-  const linkedProduct = async (productId: number, reply: FastifyReply): Promise<ProductRow | null> => {
+  /**
+   * The product behind a signed link, as it is now: a link outlives nothing the product went
+   * through (deletion included), and it opens only what the user it was prepared for may see now
+   * (a release restricted since, a group left: the 404 of a product that does not exist).
+   */
+  const linkedProduct = async (productId: number, viewerId: number | null, reply: FastifyReply): Promise<ProductRow | null> => {
     const row = await findProductRow(deps.catalogue, productId);
-    if (!row) {
+    if (!row || !(await canSeeProduct(deps.catalogue, await linkViewer(deps, viewerId), productId, { throughShareLink: true }))) {
       await sendProblem(reply, { code: 'NOT_FOUND', message: `product ${productId} not found` });
       return null;
     }
@@ -71,7 +77,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const row = await requestedProduct(request, reply);
     if (!row) return reply;
     const archive = await productArchive(deps, row);
-    const body = archiveStateJson(deps, archive, await checksums.checksum(archive, options));
+    const body = archiveStateJson(deps, archive, await checksums.checksum(archive, options), viewerIdOf(request));
     return reply.code(body.status === 'ready' ? 200 : 202).send(body);
   };
 
@@ -81,7 +87,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     if (!row) return reply;
     const main = await mainFileDownload(deps, row);
     if (!main.ok) return sendProblem(reply, { code: 'NOT_FOUND', message: main.error });
-    return mainFileStateJson(deps, main.value);
+    return mainFileStateJson(deps, main.value, viewerIdOf(request));
   };
 
   app.post('/api/products/:id/download/prepare/', {
@@ -98,7 +104,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const productId = Number(request.params.id);
     const check = checkDownloadToken(deps.keyring, request.query.token, productId, 'zip');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
-    const row = await linkedProduct(productId, reply);
+    const row = await linkedProduct(productId, check.grant.viewerId ?? null, reply);
     if (!row) return reply;
     const archive = await productArchive(deps, row);
     if (archive.fingerprint !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
@@ -127,7 +133,7 @@ export async function downloadRoutes(app: PzApp): Promise<void> {
     const productId = Number(request.params.id);
     const check = checkDownloadToken(deps.keyring, request.query.token, productId, 'main');
     if (!check.ok) return sendProblem(reply, { code: 'FORBIDDEN', message: check.reason });
-    const row = await linkedProduct(productId, reply);
+    const row = await linkedProduct(productId, check.grant.viewerId ?? null, reply);
     if (!row) return reply;
     const main = await mainFileDownload(deps, row);
     if (!main.ok || main.value.sha256 !== check.grant.content) return sendProblem(reply, { code: 'FORBIDDEN', message: changedSincePrepared });
@@ -164,11 +170,20 @@ function downloadUrl(deps: AppDeps, productId: number, kind: DownloadKind, token
   return `${deps.config.publicUrl}/api/products/${productId}/${path}?token=${encodeURIComponent(token)}`;
 }
 
-function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: ChecksumState): DownloadStateJson {
+/** The signed-in user a link is prepared for (prepare and status answer only them). */
+const viewerIdOf = (request: FastifyRequest): number | null => (request.caller.kind === 'user' ? request.caller.userId : null);
+
+/** The user a link was prepared for, with their roles as they are now; a link naming nobody is checked as for a user in no group. */
+async function linkViewer(deps: AppDeps, viewerId: number | null): Promise<RequestCaller> {
+  const user = viewerId === null ? undefined : await deps.catalogue.selectFrom('users').select(['id', 'username', 'is_admin']).where('id', '=', viewerId).executeTakeFirst();
+  return user ? { kind: 'user', userId: user.id, username: user.username, isAdmin: user.is_admin, via: 'token' } : ANONYMOUS;
+}
+
+function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: ChecksumState, viewerId: number | null): DownloadStateJson {
   const base = { id: archive.fingerprint, product: archive.productId, filename: archive.filename, size: archive.size };
   switch (state.status) {
     case 'ready': {
-      const issued = issueDownloadToken(deps.keyring, { productId: archive.productId, kind: 'zip', content: archive.fingerprint });
+      const issued = issueDownloadToken(deps.keyring, { productId: archive.productId, kind: 'zip', content: archive.fingerprint, viewerId });
       return { ...base, status: 'ready', checksum: state.sha256, progress: 1, download_url: downloadUrl(deps, archive.productId, 'zip', issued.token), expires_at: issued.expiresAt.toISOString() };
     }
     case 'failed':
@@ -178,8 +193,8 @@ function archiveStateJson(deps: AppDeps, archive: ProductArchive, state: Checksu
   }
 }
 
-function mainFileStateJson(deps: AppDeps, main: MainFileDownload): DownloadStateJson {
-  const issued = issueDownloadToken(deps.keyring, { productId: main.productId, kind: 'main', content: main.sha256 });
+function mainFileStateJson(deps: AppDeps, main: MainFileDownload, viewerId: number | null): DownloadStateJson {
+  const issued = issueDownloadToken(deps.keyring, { productId: main.productId, kind: 'main', content: main.sha256, viewerId });
   return {
     id: main.sha256, product: main.productId, status: 'ready', filename: main.filename, size: main.size, checksum: main.sha256, progress: 1,
     download_url: downloadUrl(deps, main.productId, 'main', issued.token), expires_at: issued.expiresAt.toISOString(),

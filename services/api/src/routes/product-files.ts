@@ -9,7 +9,8 @@ import { sendBody } from '../downloads/send-download';
 import { parseRange } from '../files/byte-range';
 import { contentDisposition } from '../files/content-disposition';
 import { ProductFileSchema, productFileJson } from '../files/file-json';
-import { canSeeFile, fileRowsQuery, findFileRow, type FileRow } from '../files/file-rows';
+import { visibleProductsWhere } from '../visibility/product-visibility';
+import { findFileRow, visibleFileRows, type FileRow } from '../files/file-rows';
 import { chooseMediaType, parseDeclaredType, servingPolicy } from '../files/media-type';
 import { receiveUpload, tooLarge, type Admission, type UploadFields } from '../files/receive-upload';
 import { storedBytesLimit } from '../files/storage-rule';
@@ -134,9 +135,9 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
     if (typeof role !== 'number') return role;
     const declared = parseOptionalType(fields.type);
     if (typeof declared === 'object') return declared;
-    const product = await db.selectFrom('products').select(['owner_id', 'status', 'product_type_name']).where('id', '=', productId).executeTakeFirst();
+    const product = await db.selectFrom('products').select(['owner_id', 'status', 'product_type_name']).where('id', '=', productId).where(visibleProductsWhere(caller, { includeDeleted: true })).executeTakeFirst();
     const isOwner = product?.owner_id === caller.userId;
-    if (!product || (product.status === 2 && !isOwner && !caller.isAdmin)) return { code: 'NOT_FOUND', message: `product ${productId} not found`, field: 'product' };
+    if (!product) return { code: 'NOT_FOUND', message: `product ${productId} not found`, field: 'product' };
     if (!isOwner) return { code: 'FORBIDDEN', message: `only the owner of product ${productId} may add files to it` };
     if (product.status === 2) return { code: 'INVALID_STATE', message: `product ${productId} was deleted; files cannot be added to it` };
     const replayOf = idempotentCommandId === null ? undefined : await fileAttachedBy(productId, idempotentCommandId);
@@ -150,8 +151,8 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
 
   /** The file row the product's owner or an admin can see, or a 404 already sent. */
   const visibleFile = async (caller: AuthenticatedCaller, id: string, reply: FastifyReply): Promise<FileRow | null> => {
-    const row = await findFileRow(db, Number(id));
-    if (row && canSeeFile(row, caller)) return row;
+    const row = await visibleFileRows(db, caller).where('product_files.id', '=', Number(id)).executeTakeFirst();
+    if (row) return row;
     await sendProblem(reply, { code: 'NOT_FOUND', message: `product file ${id} not found` });
     return null;
   };
@@ -249,8 +250,7 @@ export async function productFileRoutes(app: PzApp): Promise<void> {
     if (!(ORDERING as readonly string[]).includes(column)) {
       return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `ordering must be one of ${ORDERING.join(', ')} (prefix - for descending)`, field: 'ordering' });
     }
-    let query = fileRowsQuery(db);
-    if (!caller.isAdmin) query = query.where((eb) => eb.or([eb('products.status', '!=', 2), eb('products.owner_id', '=', caller.userId)]));
+    let query = visibleFileRows(db, caller);
     if (filters.product_id !== undefined) query = query.where('product_files.product_id', '=', filters.product_id);
     if (filters.product !== undefined) query = query.where('product_files.product_id', '=', filters.product);
     if (filters.id !== undefined) query = query.where('product_files.id', '=', filters.id);

@@ -1,6 +1,6 @@
 import { Type, type TSchema } from 'typebox';
 import { streamName } from '@pz/contracts';
-import { domainCaller, commandContext, requireUser } from '../auth/authenticate';
+import { domainCaller, commandContext, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import { productDecider, type ProductCommand } from '@pz/domain';
 import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
@@ -15,6 +15,7 @@ import { findProductRow } from '../queries/product-rows';
 import { productJson } from '../serializers/product';
 import { ProductSchema, Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
+import { visibilityViewpoint, visibleProductIds, visibleReleasesWhere } from '../visibility/product-visibility';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -59,20 +60,22 @@ export async function productRoutes(app: PzApp): Promise<void> {
     if (typeof value === 'number' || /^\d+$/.test(value)) return storableId(Number(value)) ? q.where('id', '=', Number(value)).executeTakeFirst() : undefined;
     return q.where('name', '=', value).executeTakeFirst();
   };
-  /** A release given by id or name → its name; undefined when it does not exist. */
-  const resolveRelease = async (value: number | string | null | undefined): Promise<{ name: string | null; exists: boolean }> => {
+  /** A release given by id or name → its name; `exists` false when it does not exist or the caller may not know of it (a restricted one). */
+  const resolveRelease = async (caller: AuthenticatedCaller, value: number | string | null | undefined): Promise<{ name: string | null; exists: boolean }> => {
     if (value === null || value === undefined || value === '') return { name: null, exists: true };
-    const q = db.selectFrom('releases').select('name');
+    const q = db.selectFrom('releases').select('name').where(visibleReleasesWhere(caller));
     const byId = typeof value === 'number' || /^\d+$/.test(value);
     if (byId && !storableId(Number(value))) return { name: String(value), exists: false };
     const row = await (byId ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
     return row ? { name: row.name, exists: true } : { name: String(value), exists: false };
   };
-  const missingParents = async (ids: readonly number[]) => {
+  /** Of the declared parents, those that do not exist, are deleted, or the caller may not see (alike: naming them would tell). */
+  const missingParents = async (caller: AuthenticatedCaller, ids: readonly number[]) => {
     const storable = ids.filter(storableId);
     if (storable.length === 0) return [...ids];
-    const found = await db.selectFrom('products').select('id').where('id', 'in', storable).where('status', '!=', 2).execute();
-    return ids.filter((id) => !found.some((f) => f.id === id));
+    const seen = await visibleProductIds(db, caller, storable);
+    const live = seen.size ? await db.selectFrom('products').select('id').where('id', 'in', [...seen]).where('status', '!=', 2).execute() : [];
+    return ids.filter((id) => !live.some((f) => f.id === id));
   };
 
   app.get('/api/products/', {
@@ -85,7 +88,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const query = parseProductListQuery(request.query);
     if ('code' in query) return sendProblem(reply, query);
     const current = deps.projector.status().position;
-    const key = listingKey(request.query, query, page, caller);
+    const key = listingKey(request.query, query, page, caller, await visibilityViewpoint(db, caller));
     // `Cache-Control: no-cache` asks for an answer read now rather than a kept one (RFC 9111, 5.2.1.4).
     const fresh = /\bno-cache\b/i.test(request.headers['cache-control'] ?? '');
     const ticket = await listings.follow(current);
@@ -114,8 +117,8 @@ export async function productRoutes(app: PzApp): Promise<void> {
     }
     const type = await resolveType(b.product_type);
     if (!type) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `product_type "${b.product_type}" does not exist`, field: 'product_type' });
-    const release = await resolveRelease(b.release);
-    const missing = await missingParents(b.derived_from ?? []);
+    const release = await resolveRelease(caller, b.release);
+    const missing = await missingParents(caller, b.derived_from ?? []);
     if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
     const context = commandContext(request, caller);
     const [productId] = await deps.allocateIds('product', 1, context.idempotencyKey);
@@ -159,13 +162,15 @@ export async function productRoutes(app: PzApp): Promise<void> {
     if (b.pz_code !== undefined) changes.pzCode = b.pz_code || null;
     let releaseExists = true;
     if (b.release !== undefined) {
-      const release = await resolveRelease(b.release);
+      // The product's own release stays nameable by whoever may edit it (an owner outside its groups resending the form).
+      const own = row.release_name !== null && (b.release === row.release_name || (row.release_id !== null && String(b.release) === String(row.release_id)));
+      const release = own ? { name: row.release_name, exists: true } : await resolveRelease(caller, b.release);
       changes.releaseName = release.name;
       releaseExists = release.exists;
     }
     if (Object.keys(changes).length) commands.push({ type: 'EditProductMetadata', caller: who, changes, releaseExists });
     if (b.derived_from !== undefined) {
-      const missing = await missingParents(b.derived_from);
+      const missing = await missingParents(caller, b.derived_from);
       if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
       commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
     }

@@ -1,7 +1,9 @@
 import { Type } from 'typebox';
 import { streamName } from '@pz/contracts';
 import { releaseDecider } from '@pz/domain';
-import { commandContext, requireUser } from '../auth/authenticate';
+import { commandContext, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
+import { missingGroups, releaseGroups } from '../groups/group-queries';
+import { visibleReleasesWhere } from '../visibility/product-visibility';
 import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { PaginationQuery, isProblem, readPage } from '../http/pagination';
@@ -16,6 +18,7 @@ const Release = Type.Object({
   id: Type.Integer(), name: Type.String(), display_name: Type.String(), description: Type.String(), created_at: Type.String(),
   indexing_column: Type.String(), has_mag_hats: Type.Boolean(), has_flux_hats: Type.Boolean(), dereddening: Type.Union([Type.String(), Type.Null()]),
   fluxes: Type.Array(Type.String()), is_public: Type.Boolean(),
+  groups: Type.Optional(Type.Array(Type.String(), { description: 'admins only: the groups a restricted release is open to (empty: public, or, with is_public false, only owners and admins)' })),
 });
 const User = Type.Object({ id: Type.Integer(), username: Type.String(), first_name: Type.String(), last_name: Type.String(), display_name: Type.String() });
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
@@ -50,26 +53,33 @@ export async function referenceRoutes(app: PzApp): Promise<void> {
   readOnly('/api/product-types/:id/');
 
   type ReleaseRow = Awaited<ReturnType<ReturnType<typeof releaseRows>['executeTakeFirstOrThrow']>>;
-  const releaseRows = () => db.selectFrom('releases').selectAll();
-  const releaseJson = (r: ReleaseRow) => ({ ...r, created_at: isoUtc(r.created_at), fluxes: r.fluxes });
-  app.get('/api/releases/', { schema: { summary: 'Data releases', querystring: ListQuery, response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(Release) }), 400: Detail, 401: Detail } } }, async (request, reply) => {
-    if (!requireUser(request, reply)) return reply;
+  // A restricted release is listed only to admins and the members of its groups (visibleReleasesWhere).
+  const releaseRows = (caller?: AuthenticatedCaller) => (caller ? db.selectFrom('releases').selectAll().where(visibleReleasesWhere(caller)) : db.selectFrom('releases').selectAll());
+  const releaseJson = (r: ReleaseRow, groups?: Map<string, string[]>) => ({ ...r, created_at: isoUtc(r.created_at), fluxes: r.fluxes, ...(groups ? { groups: groups.get(r.name) ?? [] } : {}) });
+  /** The groups of these releases, for admins only. */
+  const groupsFor = async (caller: AuthenticatedCaller, rows: readonly ReleaseRow[]) => (caller.isAdmin ? releaseGroups(db, rows.map((r) => r.name)) : undefined);
+  app.get('/api/releases/', { schema: { summary: 'Data releases (a restricted one only for admins and the members of its groups)', querystring: ListQuery, response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(Release) }), 400: Detail, 401: Detail } } }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
     const page = readPage(request.query);
     if (isProblem(page)) return sendProblem(reply, page);
-    let q = releaseRows();
+    let q = releaseRows(caller);
     if (request.query.id) q = q.where('id', '=', storableId(Number(request.query.id)) ? Number(request.query.id) : 0);
     if (request.query.name) q = q.where('name', '=', request.query.name);
     if (request.query.search) {
       const like = likeContains(request.query.search);
       q = q.where((eb) => eb.or([eb('display_name', 'ilike', like), eb('description', 'ilike', like)]));
     }
-    const rows = await q.orderBy('id').execute();
-    return { count: rows.length, results: rows.slice(page.offset, page.offset + page.limit).map(releaseJson) };
+    const all = await q.orderBy('id').execute();
+    const rows = all.slice(page.offset, page.offset + page.limit);
+    const groups = await groupsFor(caller, rows);
+    return { count: all.length, results: rows.map((r) => releaseJson(r, groups)) };
   });
   app.get('/api/releases/:id/', { schema: { params: IdParams, response: { 200: Release, 404: Detail, 401: Detail } } }, async (request, reply) => {
-    if (!requireUser(request, reply)) return reply;
-    const row = await releaseRows().where('id', '=', Number(request.params.id)).executeTakeFirst();
-    return row ? releaseJson(row) : sendProblem(reply, { code: 'NOT_FOUND', message: 'release not found' });
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await releaseRows(caller).where('id', '=', Number(request.params.id)).executeTakeFirst();
+    return row ? releaseJson(row, await groupsFor(caller, [row])) : sendProblem(reply, { code: 'NOT_FOUND', message: 'release not found' });
   });
   app.options('/api/releases/', async () => optionsMetadata('Release List', 'Data releases', [{ name: 'id', type: 'NumberFilter' }, { name: 'name', type: 'CharFilter' }], ['display_name', 'description'], ['id']));
   readOnly('/api/releases/');
@@ -96,7 +106,27 @@ export async function referenceRoutes(app: PzApp): Promise<void> {
     }, commandContext(request, caller));
     if (!result.ok) return sendProblem(reply, result.error);
     const row = await releaseRows().where('name', '=', b.name).executeTakeFirstOrThrow();
-    return reply.code(201).send(releaseJson(row));
+    return reply.code(201).send(releaseJson(row, await groupsFor(caller, [row])));
+  });
+
+  app.put('/api/releases/:id/access/', {
+    schema: {
+      summary: 'Who may see the release\'s products (admins): {"groups": [...]} restricts it to members of those groups (and each product\'s owner, and admins); [] makes it public. Applies at once',
+      params: IdParams,
+      body: Type.Object({ groups: Type.Array(Type.String({ maxLength: 200 }), { maxItems: 100 }) }, { additionalProperties: false }),
+      response: { 200: Release, 400: Detail, 401: Detail, 403: Detail, 404: Detail },
+    },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    if (!caller.isAdmin) return sendProblem(reply, { code: 'FORBIDDEN', message: 'only admins may change who sees a release' });
+    const row = await releaseRows().where('id', '=', Number(request.params.id)).executeTakeFirst();
+    if (!row) return sendProblem(reply, { code: 'NOT_FOUND', message: 'release not found' });
+    const groups = request.body.groups;
+    const result = await app.deps.bus.execute(releaseDecider, streamName('release', row.name), { type: 'SetReleaseAccess', callerIsAdmin: caller.isAdmin, groups, missingGroups: await missingGroups(db, groups) }, commandContext(request, caller));
+    if (!result.ok) return sendProblem(reply, result.error);
+    const updated = await releaseRows().where('id', '=', row.id).executeTakeFirstOrThrow();
+    return releaseJson(updated, await groupsFor(caller, [updated]));
   });
 
   app.get('/api/users/', { schema: { summary: 'Users', querystring: ListQuery, response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(User) }), 400: Detail, 401: Detail } } }, async (request, reply) => {

@@ -14,6 +14,8 @@ import { findProductRow, type ProductRow } from '../queries/product-rows';
 import { isoUtc, productJson } from '../serializers/product';
 import { Detail, ProductSchema } from './schemas';
 import { visibleProduct } from './product-lookup';
+import { canSeeProduct } from '../visibility/product-visibility';
+import type { RequestCaller } from '../auth/caller';
 
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
@@ -117,7 +119,7 @@ export async function shareRoutes(app: PzApp): Promise<void> {
   app.get('/api/shared/:key/', {
     schema: { summary: 'A shared product and its files, for the holder of the link (no account needed)', security: [], params: KeyParams, response: { 200: SharedProduct, 404: Detail } },
   }, async (request, reply) => {
-    const row = await sharedProduct(deps, request.params.key, reply);
+    const row = await sharedProduct(deps, request.caller, request.params.key, reply);
     if (!row) return reply;
     const files = await db
       .selectFrom('product_files')
@@ -137,7 +139,7 @@ export async function shareRoutes(app: PzApp): Promise<void> {
   app.get('/api/shared/:key/download/', {
     schema: { summary: 'The shared product as a zip (no account needed); honours Range', security: [], params: KeyParams, response: { 200: BinaryBody('the product as a zip', 'application/zip'), 206: BinaryBody('a byte range of the zip', 'application/zip'), 404: Detail, 416: Detail } },
   }, async (request, reply) => {
-    const row = await sharedProduct(deps, request.params.key, reply);
+    const row = await sharedProduct(deps, request.caller, request.params.key, reply);
     if (!row) return reply;
     return sendDownload(request, reply, await productArchive(deps, row));
   });
@@ -145,18 +147,26 @@ export async function shareRoutes(app: PzApp): Promise<void> {
 
 const sharedUrl = (deps: AppDeps, key: string) => `${deps.config.publicUrl}/api/shared/${key}/`;
 
-/** The product a share key opens, or a 404 (already sent) saying why the link does not work. */
-async function sharedProduct(deps: AppDeps, key: string, reply: FastifyReply): Promise<ProductRow | null> {
+/**
+ * The product a share key opens, or a 404 (already sent) saying why the link does not work. A
+ * link opens the product for whoever holds it, as far as visibility allows a signed-in user who
+ * owns nothing and is in no group (visibility/product-visibility.ts, `throughShareLink`): a link
+ * to a product in a restricted release works only for a signed-in member, its owner or an admin,
+ * and answers everyone else as a link that does not exist.
+ */
+async function sharedProduct(deps: AppDeps, caller: RequestCaller, key: string, reply: FastifyReply): Promise<ProductRow | null> {
   const share = await deps.catalogue.selectFrom('product_shares').select(['product_id', 'expires_at', 'revoked']).where('key_hash', '=', sha256Hex(key)).executeTakeFirst();
   const refuse = async (message: string) => {
     await sendProblem(reply, { code: 'NOT_FOUND', message });
     return null;
   };
-  if (!share) return refuse('This share link does not exist: check that the whole link was copied.');
+  const missing = 'This share link does not exist: check that the whole link was copied.';
+  if (!share) return refuse(missing);
   if (share.revoked) return refuse('This share link was revoked by the product\'s owner.');
   if (share.expires_at !== null && new Date(share.expires_at).getTime() <= Date.now()) return refuse(`This share link expired at ${isoUtc(share.expires_at)}.`);
   const row = await findProductRow(deps.catalogue, share.product_id);
   if (!row || row.status === 2) return refuse('The shared product was deleted.');
+  if (!(await canSeeProduct(deps.catalogue, caller, row.id, { throughShareLink: true }))) return refuse(missing);
   return row;
 }
 
