@@ -7,6 +7,8 @@ import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/
 import { buildApp, type AppOptions } from './app';
 import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
+import { createOidcLogin, type IdentityGroupSync, type OidcLogin } from './auth/oidc/oidc-login';
+import { openIdentityProvider, type IdentityProviderOptions } from './auth/oidc/identity-provider';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
 import { openUploadSlots } from './files/upload-slots';
@@ -27,7 +29,17 @@ export interface RunningServices {
 export interface StartOptions extends AppOptions {
   /** An already open database (tests hand in an isolated one). */
   readonly database?: Database;
+  /** What a login through the identity provider does with the groups its claim names (tests record them). */
+  readonly syncIdentityGroups?: IdentityGroupSync;
+  /** How to reach the identity provider (tests put themselves in the way). */
+  readonly identityProvider?: IdentityProviderOptions;
 }
+
+/**
+ * Where the groups model plugs into the login through the identity provider: until groups exist
+ * in this build, the claim is read at each login and goes nowhere.
+ */
+const groupsNotModelledYet: IdentityGroupSync = async () => undefined;
 
 /** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
 export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {
@@ -59,7 +71,13 @@ export async function startServices(config: Config, options: StartOptions = {}):
     onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
   });
   await ledger.checkpointer.start();
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
+  const oidcLogin: OidcLogin | null = config.oidc && createOidcLogin({
+    settings: config.oidc, publicUrl: config.publicUrl, keyring,
+    provider: openIdentityProvider(config.oidc, options.identityProvider),
+    accounts: { bus, allocateIds, catalogue },
+    syncGroups: options.syncIdentityGroups ?? groupsNotModelledYet,
+  });
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin };
   const app = await buildApp(deps, options);
   return {
     deps,
