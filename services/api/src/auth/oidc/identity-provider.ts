@@ -100,8 +100,11 @@ async function discover(settings: OidcSettings, options: IdentityProviderOptions
   return config;
 }
 
+/** The library's message, with the provider's own error code and description when it sent one (`invalid_grant: …`). */
 const messageOf = (error: unknown): string => {
   if (!(error instanceof Error)) return String(error);
+  const said = error as Error & { error?: unknown; error_description?: unknown };
+  const provider = typeof said.error === 'string' ? ` (${said.error}${typeof said.error_description === 'string' ? `: ${said.error_description}` : ''})` : '';
   const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
+  return `${error.message}${provider}${cause}`;
 };
