@@ -22,8 +22,9 @@ export interface TestIdentityProvider {
   close(): Promise<void>;
 }
 
-export async function startTestIdentityProvider(clients: ClientMetadata[]): Promise<TestIdentityProvider> {
-  const port = await freePort();
+/** `port`: when the server under test must be told the issuer before the provider can start (its redirect URI comes from the server's port). */
+export async function startTestIdentityProvider(clients: ClientMetadata[], options: { port?: number } = {}): Promise<TestIdentityProvider> {
+  const port = options.port ?? (await freePort());
   const issuer = `http://127.0.0.1:${port}`;
   const accounts = new Map<string, AccountClaims>();
   const provider = new Provider(issuer, {
