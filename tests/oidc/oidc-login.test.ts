@@ -1,10 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomFetch } from 'openid-client';
 import { streamName, type PzEvent } from '@pz/contracts';
 import { testBackends } from '@pz/database/testing';
 import { identityStream } from '@pz/api/auth/oidc/identity-login';
 import { LOGIN_STATE_COOKIE, openLoginState, sealLoginState } from '@pz/api/auth/oidc/login-state';
-import type { CommandContext } from '@pz/api/commands/command-context';
+import { systemContext, type CommandContext } from '@pz/api/commands/command-context';
+import { identityDecider } from '@pz/domain';
 import { startTestServer, type TestServer } from '@pz/api/testing';
 import { startTestIdentityProvider, type TestIdentityProvider } from './test-identity-provider';
 
@@ -169,6 +171,35 @@ for (const backend of testBackends()) {
       expect(twin.username).toBe('Carla-3');
       const stillLocal = await server.app.inject({ method: 'GET', url: '/api/logged_user/', headers: { authorization: local.auth } });
       expect(stillLocal.json()).toMatchObject({ id: local.userId, username: 'carla' });
+    });
+
+    /** The link a first login writes before registering the account, as if the login had stopped there. */
+    const linkOnly = async (subject: string, username: string) => {
+      const [userId] = await server.deps.allocateIds('user');
+      const linked = await server.deps.bus.execute(identityDecider, identityStream(idp.issuer, subject), {
+        type: 'LinkIdentity', issuer: idp.issuer, subject, userId: userId as number, username, replacesUnregistered: false,
+      }, systemContext(randomUUID()));
+      expect(linked.ok).toBe(true);
+      return userId as number;
+    };
+
+    it('finishes a first login that stopped between the link and the registration', async () => {
+      const userId = await linkOnly('sub-zed', 'zed');
+      idp.accounts.set('sub-zed', { preferred_username: 'zed', given_name: 'Zed' });
+      const user = await loggedUser(cookiesOf((await logIn('sub-zed')).headers).pz_session as string);
+      expect(user).toMatchObject({ id: userId, username: 'zed', first_name: 'Zed' });
+    });
+
+    it('links the identity anew when the username of its unfinished first login was taken meanwhile', async () => {
+      const linkedId = await linkOnly('sub-yan', 'yan');
+      const local = await server.createUser('yan');
+      idp.accounts.set('sub-yan', { preferred_username: 'yan' });
+      const user = await loggedUser(cookiesOf((await logIn('sub-yan')).headers).pz_session as string);
+      expect(user.username).toBe('yan-2');
+      expect([linkedId, local.userId]).not.toContain(user.id);
+      expect((await eventsOf(identityStream(idp.issuer, 'sub-yan'))).map((e) => e.type === 'IdentityLinked' && e.data.username)).toEqual(['yan', 'yan-2']);
+      // The local account is untouched, and the identity keeps its new account.
+      expect((await loggedUser(cookiesOf((await logIn('sub-yan')).headers).pz_session as string)).id).toBe(user.id);
     });
 
     it('makes one account of two first logins of the same identity at once', async () => {
