@@ -77,13 +77,20 @@ for (const backend of testBackends()) {
       const { location, cookie } = await start(next);
       return callback(await idp.signIn(location, login), cookie);
     };
-    const refusedWith = (answer: { statusCode: number; headers: Record<string, unknown> }, pattern: RegExp) => {
+    /** The browser is sent back to the login page with the code the portal words, and is not signed in. */
+    const refusedWith = (answer: { statusCode: number; headers: Record<string, unknown> }, code: string) => {
       expect(answer.statusCode).toBe(303);
       const location = new URL(String(answer.headers.location), 'http://pz.test');
       expect(location.pathname).toBe('/login');
-      expect(location.searchParams.get('login_error')).toMatch(pattern);
+      expect(location.searchParams.get('login_error')).toBe(code);
       expect(cookiesOf(answer.headers).pz_session).toBeUndefined();
     };
+    /** The login module's own answer to a callback, with the reason the route only logs. */
+    const finish = (returned: URL, cookie: string) => {
+      if (!server.deps.oidcLogin) throw new Error('no identity provider configured');
+      return server.deps.oidcLogin.finish(returned.search, cookie, { requestId: 'test' });
+    };
+    const refusedBecause = (pattern: RegExp) => ({ ok: false, error: { code: 'OIDC_ANSWER_REFUSED', message: expect.stringMatching(pattern) } });
     const loggedUser = async (session: string) => {
       const answer = await server.app.inject({ method: 'GET', url: '/api/logged_user/', cookies: { pz_session: session } });
       expect(answer.statusCode).toBe(200);
@@ -217,21 +224,21 @@ for (const backend of testBackends()) {
       const { location, cookie } = await start();
       const returned = await idp.signIn(location, 'sub-dan');
       const other = await start();
-      refusedWith(await callback(returned, other.cookie), /does not belong to the login/);
+      refusedWith(await callback(returned, other.cookie), 'OIDC_STATE_MISMATCH');
       const forged = new URL(returned);
       forged.searchParams.set('state', 'attacker-chosen');
-      refusedWith(await callback(forged, cookie), /does not belong to the login/);
+      refusedWith(await callback(forged, cookie), 'OIDC_STATE_MISMATCH');
     });
 
     it('refuses an answer without the login cookie, or with one that is forged or expired', async () => {
       idp.accounts.set('sub-eve', { preferred_username: 'eve' });
       const { location, cookie } = await start();
       const returned = await idp.signIn(location, 'sub-eve');
-      refusedWith(await callback(returned, undefined), /start it again/);
-      refusedWith(await callback(returned, `${cookie}x`), /start it again/);
+      refusedWith(await callback(returned, undefined), 'OIDC_LOGIN_EXPIRED');
+      refusedWith(await callback(returned, `${cookie}x`), 'OIDC_LOGIN_EXPIRED');
       const login = openLoginState(server.deps.keyring, cookie);
       if (!login) throw new Error('unreadable login state');
-      refusedWith(await callback(returned, sealLoginState(server.deps.keyring, login, Date.now() - 11 * 60_000)), /start it again/);
+      refusedWith(await callback(returned, sealLoginState(server.deps.keyring, login, Date.now() - 11 * 60_000)), 'OIDC_LOGIN_EXPIRED');
     });
 
     it('refuses an ID token whose nonce is not the login\'s', async () => {
@@ -240,7 +247,7 @@ for (const backend of testBackends()) {
       const returned = await idp.signIn(location, 'sub-fay');
       const login = openLoginState(server.deps.keyring, cookie);
       if (!login) throw new Error('unreadable login state');
-      refusedWith(await callback(returned, sealLoginState(server.deps.keyring, { ...login, nonce: 'another-nonce' })), /nonce/);
+      expect(await finish(returned, sealLoginState(server.deps.keyring, { ...login, nonce: 'another-nonce' }))).toEqual(refusedBecause(/nonce/));
     });
 
     it('refuses an ID token the provider issued to another application (wrong audience)', async () => {
@@ -262,7 +269,7 @@ for (const backend of testBackends()) {
       expect(foreignIdToken).toBeTruthy();
       rewriteTokens = async (body) => ({ ...body, id_token: foreignIdToken });
       try {
-        refusedWith(await callback(await idp.signIn(location, 'sub-hal'), cookie), /aud/);
+        expect(await finish(await idp.signIn(location, 'sub-hal'), cookie)).toEqual(refusedBecause(/"aud"/));
       } finally {
         rewriteTokens = null;
       }
@@ -275,7 +282,9 @@ for (const backend of testBackends()) {
         return { ...body, id_token: `${header}.${payload}.${Buffer.from('not the signature').toString('base64url')}` };
       };
       try {
-        refusedWith(await logIn('sub-ivo'), /signature/i);
+        const { location, cookie } = await start();
+        expect(await finish(await idp.signIn(location, 'sub-ivo'), cookie)).toEqual(refusedBecause(/signature/i));
+        refusedWith(await logIn('sub-ivo'), 'OIDC_ANSWER_REFUSED');
       } finally {
         rewriteTokens = null;
       }
@@ -286,7 +295,8 @@ for (const backend of testBackends()) {
       const { location, cookie } = await start();
       const returned = await idp.signIn(location, 'sub-joe');
       expect((await callback(returned, cookie)).headers.location).toBe('/');
-      refusedWith(await callback(returned, cookie), /invalid_grant/);
+      refusedWith(await callback(returned, cookie), 'OIDC_ANSWER_REFUSED');
+      expect(await finish(returned, cookie)).toEqual(refusedBecause(/invalid_grant/));
     });
 
     it('lands only on a page of this site, whatever `next` says', async () => {
@@ -347,7 +357,7 @@ describe('without an identity provider', () => {
     try {
       const answer = await server.app.inject({ method: 'GET', url: '/api/auth/oidc/login/' });
       expect(answer.statusCode).toBe(303);
-      expect(new URL(String(answer.headers.location), 'http://pz.test').searchParams.get('login_error')).toMatch(/could not be reached/);
+      expect(new URL(String(answer.headers.location), 'http://pz.test').searchParams.get('login_error')).toBe('OIDC_PROVIDER_UNREACHABLE');
     } finally {
       await server.stop();
     }

@@ -109,6 +109,9 @@ describe('the portal, logging in through an identity provider', () => {
   it('shows why a login through the provider failed', async () => {
     await page.goto(`${origin}/api/auth/oidc/callback/?code=stolen&state=forged`);
     await page.waitForURL((url) => url.pathname === '/login');
-    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/start it again/);
+    await expect(page.getByRole('alert').textContent()).resolves.toMatch(/took too long or was not started here/);
+    // Only the server's code is in the URL: a link cannot put its own words on our page.
+    await page.goto(`${origin}/login?login_error=${encodeURIComponent('Your account is locked: call +1 555 0100')}`);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('The login through the identity provider failed.');
   });
 });

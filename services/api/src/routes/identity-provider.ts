@@ -10,8 +10,12 @@ const Provider = Type.Object({
   login_url: Type.String({ description: 'open it in the browser (GET) to log in; `?next=/path` says where to land' }),
 });
 
-/** Where a failed login sends the browser: the portal's login page, saying why. */
-const failedLoginPage = (message: string) => `/login?${new URLSearchParams({ login_error: message }).toString()}`;
+/**
+ * Where a failed login sends the browser: the portal's login page with the error's code, which
+ * the page words itself (a message in the URL would let any link put words in our mouth); the
+ * details go to the log.
+ */
+const failedLoginPage = (code: string) => `/login?${new URLSearchParams({ login_error: code }).toString()}`;
 
 /**
  * Login through the OpenID Connect provider (README, "Identity provider (OpenID Connect)"):
@@ -40,7 +44,7 @@ export async function identityProviderRoutes(app: PzApp): Promise<void> {
     const started = await login.start(request.query.next);
     if (!started.ok) {
       request.log.warn({ code: started.error.code, err: started.error.message }, 'identity provider login could not start');
-      return reply.redirect(failedLoginPage(started.error.message), 303);
+      return reply.redirect(failedLoginPage(started.error.code), 303);
     }
     reply.setCookie(LOGIN_STATE_COOKIE, started.value.cookie, stateCookie(secureFor(request.protocol)));
     return reply.redirect(started.value.redirectTo.href, 303);
@@ -58,7 +62,7 @@ export async function identityProviderRoutes(app: PzApp): Promise<void> {
     const finished = await login.finish(query, request.cookies[LOGIN_STATE_COOKIE], { requestId: request.id, ...(userAgent ? { userAgent } : {}) });
     if (!finished.ok) {
       request.log.warn({ code: finished.error.code, err: finished.error.message }, 'identity provider login refused');
-      return reply.redirect(failedLoginPage(finished.error.message), 303);
+      return reply.redirect(failedLoginPage(finished.error.code), 303);
     }
     await signInToPortal(deps, request, reply, finished.value.user.userId);
     request.log.info({ userId: finished.value.user.userId, created: finished.value.user.created }, 'signed in through the identity provider');
