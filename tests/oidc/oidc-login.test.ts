@@ -241,6 +241,14 @@ for (const backend of testBackends()) {
       refusedWith(await callback(returned, sealLoginState(server.deps.keyring, login, Date.now() - 11 * 60_000)), 'OIDC_LOGIN_EXPIRED');
     });
 
+    it('says so when the person cancelled at the provider', async () => {
+      idp.accounts.set('sub-nils', { preferred_username: 'nils' });
+      const { location, cookie } = await start();
+      const cancelled = await idp.signIn(location, 'sub-nils', { cancel: true });
+      expect(cancelled.searchParams.get('error')).toBe('access_denied');
+      refusedWith(await callback(cancelled, cookie), 'OIDC_LOGIN_DENIED');
+    });
+
     it('refuses an ID token whose nonce is not the login\'s', async () => {
       idp.accounts.set('sub-fay', { preferred_username: 'fay' });
       const { location, cookie } = await start();

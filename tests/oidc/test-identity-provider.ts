@@ -17,8 +17,9 @@ export interface TestIdentityProvider {
   /**
    * Plays the browser at the provider without a browser: opens `authorizationUrl`, signs in as
    * `login`, consents, and returns the URL the provider sends the browser back to (with the code).
+   * `cancel`: the person cancels on the login page instead (the answer then carries an error).
    */
-  signIn(authorizationUrl: string, login: string): Promise<URL>;
+  signIn(authorizationUrl: string, login: string, options?: { cancel?: boolean }): Promise<URL>;
   close(): Promise<void>;
 }
 
@@ -43,7 +44,7 @@ export async function startTestIdentityProvider(clients: ClientMetadata[], optio
   return {
     issuer,
     accounts,
-    async signIn(authorizationUrl, login) {
+    async signIn(authorizationUrl, login, options = {}) {
       const jar = new Map<string, string>();
       const redirectUris = clients.flatMap((c) => c.redirect_uris ?? []);
       let url = new URL(authorizationUrl);
@@ -73,6 +74,12 @@ export async function startTestIdentityProvider(clients: ClientMetadata[], optio
         const action = /<form[^>]*action="([^"]+)"/.exec(html)?.[1];
         const prompt = /name="prompt" value="(\w+)"/.exec(html)?.[1];
         if (!action || !prompt) throw new Error(`the identity provider answered ${response.status} without a form:\n${html.slice(0, 2000)}`);
+        const abort = /href="([^"]*\/abort)"/.exec(html)?.[1];
+        if (options.cancel && abort) {
+          url = new URL(abort.replace(/&amp;/g, '&'), url);
+          form = null;
+          continue;
+        }
         url = new URL(action.replace(/&amp;/g, '&'), url);
         form = new URLSearchParams(prompt === 'login' ? { prompt, login, password: 'any' } : { prompt });
       }

@@ -25,7 +25,7 @@ export interface OidcLoginDeps {
   readonly syncGroups: IdentityGroupSync;
 }
 
-export type OidcLoginErrorCode = 'OIDC_PROVIDER_UNREACHABLE' | 'OIDC_ANSWER_REFUSED' | 'OIDC_LOGIN_EXPIRED' | 'OIDC_STATE_MISMATCH' | 'OIDC_ACCOUNT_REFUSED';
+export type OidcLoginErrorCode = 'OIDC_PROVIDER_UNREACHABLE' | 'OIDC_ANSWER_REFUSED' | 'OIDC_LOGIN_EXPIRED' | 'OIDC_STATE_MISMATCH' | 'OIDC_LOGIN_DENIED' | 'OIDC_ACCOUNT_REFUSED';
 
 /** Who the login is, as the request says; becomes the events' metadata. */
 export interface LoginRequest {
@@ -61,6 +61,12 @@ export function createOidcLogin(deps: OidcLoginDeps): OidcLogin {
       callbackUrl.search = callbackQuery;
       // Checked by openid-client too; said first here, so a forged callback is named as such.
       if (callbackUrl.searchParams.get('state') !== login.state) return err({ code: 'OIDC_STATE_MISMATCH', message: 'the answer does not belong to the login this browser started' });
+      // The person cancelled, or the provider would not let them in: no code to redeem.
+      const denied = callbackUrl.searchParams.get('error');
+      if (denied !== null) {
+        const description = callbackUrl.searchParams.get('error_description');
+        return err({ code: 'OIDC_LOGIN_DENIED', message: `the identity provider answered ${denied}${description ? `: ${description}` : ''}` });
+      }
       const identity = await deps.provider.redeem(callbackUrl, login);
       if (!identity.ok) return identity;
       const context = (user: { userId: number; username: string }): CommandContext => ({
