@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CustomFetch } from 'openid-client';
-import { streamName, type PzEvent } from '@pz/contracts';
+import { err, ok, streamName, type PzEvent } from '@pz/contracts';
 import { testBackends } from '@pz/database/testing';
 import { identityStream } from '@pz/api/auth/oidc/identity-login';
 import { LOGIN_STATE_COOKIE, openLoginState, sealLoginState } from '@pz/api/auth/oidc/login-state';
@@ -52,7 +52,10 @@ for (const backend of testBackends()) {
       server = await startTestServer(backend, {
         OIDC_ISSUER: idp.issuer, OIDC_CLIENT_ID: 'pz', OIDC_CLIENT_SECRET: 'pz-client-secret', OIDC_SCOPES: SCOPES, OIDC_DISPLAY_NAME: 'Rubin IdP',
       }, {
-        syncIdentityGroups: async (userId, groups, context) => void groupCalls.push({ userId, groups, context }),
+        syncIdentityGroups: async (userId, groups, context) => {
+          groupCalls.push({ userId, groups, context });
+          return groups.includes('unsyncable') ? err({ code: 'CONFLICT', message: 'the groups are being changed by many clients at once' }) : ok(undefined);
+        },
         identityProvider: { fetch: interceptingFetch },
       });
     }, 60_000);
@@ -61,9 +64,12 @@ for (const backend of testBackends()) {
       await idp?.close();
     });
 
+    /** Each call from its own address: these tests log in more often than the per-address rate limit allows one browser. */
+    let calls = 0;
+    const nextAddress = () => `127.1.${Math.floor(calls / 250)}.${(calls++ % 250) + 1}`;
     /** Starts a login at our server; the provider's URL and the login-state cookie. */
     const start = async (next?: string) => {
-      const started = await server.app.inject({ method: 'GET', url: `/api/auth/oidc/login/${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}` });
+      const started = await server.app.inject({ method: 'GET', remoteAddress: nextAddress(), url: `/api/auth/oidc/login/${next === undefined ? '' : `?next=${encodeURIComponent(next)}`}` });
       expect(started.statusCode).toBe(303);
       const cookie = cookiesOf(started.headers)[LOGIN_STATE_COOKIE];
       expect(cookie).toBeTruthy();
@@ -71,7 +77,7 @@ for (const backend of testBackends()) {
     };
     /** The browser's return to our callback. */
     const callback = (returned: URL, cookie: string | undefined) =>
-      server.app.inject({ method: 'GET', url: `/api/auth/oidc/callback/${returned.search}`, ...(cookie === undefined ? {} : { cookies: { [LOGIN_STATE_COOKIE]: cookie } }) });
+      server.app.inject({ method: 'GET', remoteAddress: nextAddress(), url: `/api/auth/oidc/callback/${returned.search}`, ...(cookie === undefined ? {} : { cookies: { [LOGIN_STATE_COOKIE]: cookie } }) });
     /** A whole login as `login` at the provider: the callback's answer. */
     const logIn = async (login: string, next?: string) => {
       const { location, cookie } = await start(next);
@@ -152,6 +158,13 @@ for (const backend of testBackends()) {
       expect(calls[0]?.context.actor).toEqual({ kind: 'user', userId: gil.id, username: 'gil' });
     });
 
+    it('refuses the login when the groups cannot be brought up to date', async () => {
+      idp.accounts.set('sub-otto', { preferred_username: 'otto', groups: ['dp1', 'unsyncable'] });
+      refusedWith(await logIn('sub-otto'), 'OIDC_GROUPS_NOT_SYNCED');
+      idp.accounts.set('sub-otto', { preferred_username: 'otto', groups: ['dp1'] });
+      expect((await loggedUser(cookiesOf((await logIn('sub-otto')).headers).pz_session as string)).username).toBe('otto');
+    });
+
     it('logs the same identity in as the same user later, recording a new name or email only when it changed', async () => {
       idp.accounts.set('sub-ana', { preferred_username: 'ana', given_name: 'Ana', family_name: 'Souza', email: 'ana@example.org' });
       const first = await loggedUser(cookiesOf((await logIn('sub-ana')).headers).pz_session as string);
@@ -207,6 +220,12 @@ for (const backend of testBackends()) {
       expect((await eventsOf(identityStream(idp.issuer, 'sub-yan'))).map((e) => e.type === 'IdentityLinked' && e.data.username)).toEqual(['yan', 'yan-2']);
       // The local account is untouched, and the identity keeps its new account.
       expect((await loggedUser(cookiesOf((await logIn('sub-yan')).headers).pz_session as string)).id).toBe(user.id);
+    });
+
+    it('rate-limits login starts per client address', async () => {
+      const statuses: number[] = [];
+      for (let i = 0; i < 31; i++) statuses.push((await server.app.inject({ method: 'GET', remoteAddress: '127.2.0.1', url: '/api/auth/oidc/login/' })).statusCode);
+      expect(statuses).toEqual([...Array<number>(30).fill(303), 429]);
     });
 
     it('makes one account of two first logins of the same identity at once', async () => {

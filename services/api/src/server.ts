@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { ok } from '@pz/contracts';
 import { openConfiguredBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
@@ -39,7 +40,7 @@ export interface StartOptions extends AppOptions {
  * Where the groups model plugs into the login through the identity provider: until groups exist
  * in this build, the claim is read at each login and goes nowhere.
  */
-const groupsNotModelledYet: IdentityGroupSync = async () => undefined;
+const groupsNotModelledYet: IdentityGroupSync = async () => ok(undefined);
 
 /** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
 export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {

@@ -12,9 +12,11 @@ import { openLoginState, sameOriginPath, sealLoginState } from './login-state';
 /**
  * Makes the user's memberships of groups that come from the identity provider equal
  * `groupNames` (the claim of this login), recording the changes as events under `context`.
- * The groups model plugs its own in (`syncIdentityGroups` of the rights work).
+ * The groups model plugs its own in (`syncIdentityGroups` of the rights work, whose Result this
+ * type accepts as it is). A refusal refuses the login: a person must not go on with the groups
+ * of an earlier claim (a membership the provider withdrew would still open restricted data).
  */
-export type IdentityGroupSync = (userId: number, groupNames: readonly string[], context: CommandContext) => Promise<void>;
+export type IdentityGroupSync = (userId: number, groupNames: readonly string[], context: CommandContext) => Promise<Result<unknown, CodedError>>;
 
 export interface OidcLoginDeps {
   readonly settings: OidcSettings;
@@ -25,7 +27,7 @@ export interface OidcLoginDeps {
   readonly syncGroups: IdentityGroupSync;
 }
 
-export type OidcLoginErrorCode = 'OIDC_PROVIDER_UNREACHABLE' | 'OIDC_ANSWER_REFUSED' | 'OIDC_LOGIN_EXPIRED' | 'OIDC_STATE_MISMATCH' | 'OIDC_LOGIN_DENIED' | 'OIDC_ACCOUNT_REFUSED';
+export type OidcLoginErrorCode = 'OIDC_PROVIDER_UNREACHABLE' | 'OIDC_ANSWER_REFUSED' | 'OIDC_LOGIN_EXPIRED' | 'OIDC_STATE_MISMATCH' | 'OIDC_LOGIN_DENIED' | 'OIDC_ACCOUNT_REFUSED' | 'OIDC_GROUPS_NOT_SYNCED';
 
 /** Who the login is, as the request says; becomes the events' metadata. */
 export interface LoginRequest {
@@ -78,7 +80,8 @@ export function createOidcLogin(deps: OidcLoginDeps): OidcLogin {
       });
       const user = await signInWithIdentity(deps.accounts, identity.value, context);
       if (!user.ok) return err({ code: 'OIDC_ACCOUNT_REFUSED', message: `no account could be opened for this identity: ${user.error.message}` });
-      await deps.syncGroups(user.value.userId, groupNamesFromClaim(identity.value.claims[deps.settings.groupsClaim]), context(user.value));
+      const synced = await deps.syncGroups(user.value.userId, groupNamesFromClaim(identity.value.claims[deps.settings.groupsClaim]), context(user.value));
+      if (!synced.ok) return err({ code: 'OIDC_GROUPS_NOT_SYNCED', message: `the groups of this identity could not be brought up to date (${synced.error.code}): ${synced.error.message}` });
       return ok({ user: user.value, next: login.next });
     },
   };
