@@ -5,16 +5,18 @@ import { identityDecider } from './identity';
 import { userDecider } from './user';
 
 const link = (userId: number, username: string): PzEvent => ({ type: 'IdentityLinked', data: { issuer: 'https://idp', subject: 's1', userId, username } });
-const linkCommand = (replacesUnregistered: boolean) => ({ type: 'LinkIdentity' as const, issuer: 'https://idp', subject: 's1', userId: 9, username: 'vera', replacesUnregistered });
+const linkCommand = (replaces: number | null) => ({ type: 'LinkIdentity' as const, issuer: 'https://idp', subject: 's1', userId: 9, username: 'vera', replaces });
 
 describe('identity decider', () => {
   it('links a new identity to a user', () => {
-    expect(identityDecider.decide(linkCommand(false), fold(identityDecider, []))).toEqual({ ok: true, value: [link(9, 'vera')] });
+    expect(identityDecider.decide(linkCommand(null), fold(identityDecider, []))).toEqual({ ok: true, value: [link(9, 'vera')] });
   });
-  it('refuses to move a linked identity, unless the user it names was never registered', () => {
+  it('refuses to move a linked identity, unless from the very link found unregistered', () => {
     const linked = fold(identityDecider, [link(3, 'ana')]);
-    expect(identityDecider.decide(linkCommand(false), linked)).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
-    expect(identityDecider.decide(linkCommand(true), linked)).toEqual({ ok: true, value: [link(9, 'vera')] });
+    expect(identityDecider.decide(linkCommand(null), linked)).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
+    // Another login replaced link 3 in between: this one, decided on link 3, must not move it again.
+    expect(identityDecider.decide(linkCommand(3), fold(identityDecider, [link(3, 'ana'), link(5, 'ana-2')]))).toMatchObject({ ok: false, error: { code: 'ALREADY_EXISTS' } });
+    expect(identityDecider.decide(linkCommand(3), linked)).toEqual({ ok: true, value: [link(9, 'vera')] });
     expect(fold(identityDecider, [link(3, 'ana'), link(9, 'vera')]).link).toEqual({ userId: 9, username: 'vera' });
   });
 });

@@ -10,11 +10,12 @@ export interface IdentityState {
 export type IdentityCommand = {
   type: 'LinkIdentity'; issuer: string; subject: string; userId: number; username: string;
   /**
-   * Set by the handler when the user the current link names was never registered (a first login
-   * interrupted between the link and the registration, or its username taken in between): only
-   * then may a link be replaced, so an identity never moves from one real account to another.
+   * The user id of the current link, when the handler found that its account was never
+   * registered under it (a first login interrupted between the link and the registration, or its
+   * username taken in between); null for a first link. A link is replaced only when it is still
+   * that one, so an identity never moves away from an account another login just finished.
    */
-  replacesUnregistered: boolean;
+  replaces: number | null;
 };
 
 const initialState = (): IdentityState => ({ link: null });
@@ -24,7 +25,7 @@ function evolve(state: IdentityState, event: PzEvent): IdentityState {
 }
 
 function decide(command: IdentityCommand, state: IdentityState): Result<PzEvent[], DomainError> {
-  if (state.link && !command.replacesUnregistered) {
+  if (state.link && state.link.userId !== command.replaces) {
     return err(domainError('ALREADY_EXISTS', `this identity already logs in as "${state.link.username}"`));
   }
   const { issuer, subject, userId, username } = command;

@@ -39,17 +39,19 @@ export async function signInWithIdentity(deps: IdentityLoginDeps, identity: Veri
     const { state } = await deps.bus.load(identityDecider, stream);
     const linked = state.link;
     if (linked) {
-      const user = await deps.bus.load(userDecider, streamName('user', linked.username));
-      if (user.state.exists && user.state.userId === linked.userId) {
-        const refreshed = await deps.bus.execute(userDecider, streamName('user', linked.username), { type: 'UpdateProfile', ...profile }, context(linked));
-        if (!refreshed.ok) return refreshed;
-        return ok({ ...linked, created: false });
-      }
+      const userStream = streamName('user', linked.username);
+      let user = await deps.bus.load(userDecider, userStream);
       if (!user.state.exists) {
-        // A first login stopped between the link and the registration: finish it.
+        // A first login stopped between the link and the registration (or one is running now): finish it.
         const registered = await register(deps, linked, profile, context(linked));
         if (registered.ok) return ok({ ...linked, created: true });
         if (registered.error.code !== 'ALREADY_EXISTS') return registered;
+        user = await deps.bus.load(userDecider, userStream);
+      }
+      if (user.state.exists && user.state.userId === linked.userId) {
+        const refreshed = await deps.bus.execute(userDecider, userStream, { type: 'UpdateProfile', ...profile }, context(linked));
+        if (!refreshed.ok) return refreshed;
+        return ok({ ...linked, created: false });
       }
     }
     // No account yet (or the one the link named lost its username to another in between).
@@ -58,7 +60,7 @@ export async function signInWithIdentity(deps: IdentityLoginDeps, identity: Veri
     const [userId] = await deps.allocateIds('user');
     const next = { userId: userId as number, username };
     const link = await deps.bus.execute(identityDecider, stream, {
-      type: 'LinkIdentity', issuer: identity.issuer, subject: identity.subject, ...next, replacesUnregistered: linked !== null,
+      type: 'LinkIdentity', issuer: identity.issuer, subject: identity.subject, ...next, replaces: linked?.userId ?? null,
     }, context(next));
     // Another login of the same identity linked it first: use its account.
     if (!link.ok && link.error.code === 'ALREADY_EXISTS') continue;
@@ -66,6 +68,7 @@ export async function signInWithIdentity(deps: IdentityLoginDeps, identity: Veri
     const registered = await register(deps, next, profile, context(next));
     if (registered.ok) return ok({ ...next, created: true });
     if (registered.error.code !== 'ALREADY_EXISTS') return registered;
+    // The name was taken in between: the next round finds the link unregistered and moves it.
   }
   return err(domainError('CONFLICT', 'this identity is being signed in by many logins at once; try again'));
 }
