@@ -73,6 +73,26 @@ export const ApiTokenRevoked = defineEvent('ApiTokenRevoked', 1, Type.Object({
   tokenId: Type.String(),
 }));
 
+/** Name, given names and email changed (refreshed from the identity provider at a login). */
+export const UserProfileChanged = defineEvent('UserProfileChanged', 1, Type.Object({
+  userId: Type.Integer(),
+  firstName: Type.String(),
+  lastName: Type.String(),
+  email: Type.String(),
+}));
+
+/**
+ * An identity at an OpenID Connect provider (issuer, subject) now logs in as this user; recorded
+ * in the identity's own stream, which makes the link unique. A later link of the same identity
+ * replaces it (only when the user it named was never registered).
+ */
+export const IdentityLinked = defineEvent('IdentityLinked', 1, Type.Object({
+  issuer: Type.String(),
+  subject: Type.String(),
+  userId: Type.Integer(),
+  username: Type.String(),
+}));
+
 // ---- products -------------------------------------------------------------------------------
 
 export const ProductRegistered = defineEvent('ProductRegistered', 1, Type.Object({
@@ -297,6 +317,7 @@ export const ReleaseAccessSet = defineEvent('ReleaseAccessSet', 1, Type.Object({
 export const EVENT_CATALOGUE = [
   ProductTypeSeeded, ReleaseAdded,
   UserRegistered, UserPasswordChanged, UserAdminRoleChanged, ApiTokenIssued, ApiTokenRevoked,
+  UserProfileChanged, IdentityLinked,
   ProductRegistered, ProductMetadataEdited, ProductDerivationDeclared, ProductFileAttached, ProductFileRemoved,
   ProductContentsRegistered, ProductRegistryFailed, ProductColumnAssociated, ProductPublished,
   ProductProcessingFailed, ProductDeleted, ProductMarkedOfficial, ProductOfficialCleared,
@@ -332,6 +353,8 @@ export const StreamCategory = {
   productType: 'producttype',
   run: 'run',
   group: 'group',
+  /** An identity at an OpenID Connect provider: `identity-<sha256 of issuer and subject>`. */
+  identity: 'identity',
 } as const;
 
 export const streamName = (category: (typeof StreamCategory)[keyof typeof StreamCategory], id: string | number) =>

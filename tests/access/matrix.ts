@@ -260,6 +260,11 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   };
   add(GET_HEAD, '/api/ledger/checkpoints/latest', { label: 'latest checkpoint', expect: PUBLIC, request: (w) => signed(w, '/api/ledger/checkpoints/latest/') });
   add(GET_HEAD, '/api/ledger/public-key', simple('public key', PUBLIC, () => '/api/ledger/public-key/'));
+  // Identity provider login: public; with no provider configured (this world), its routes answer 404.
+  add(GET_HEAD, '/api/auth/providers', simple('identity providers', PUBLIC, () => '/api/auth/providers/'));
+  const NO_PROVIDER = but(every(404), { revokedToken: 401 });
+  add(GET_HEAD, '/api/auth/oidc/login', simple('start a provider login, none configured', NO_PROVIDER, () => '/api/auth/oidc/login/?next=/'));
+  add(GET_HEAD, '/api/auth/oidc/callback', simple('provider callback, none configured', NO_PROVIDER, () => '/api/auth/oidc/callback/?code=x&state=y'));
   add(['POST'], '/api/admin/ledger/verify', {
     ...simple('verify the ledger', ADMIN_ONLY_WRITE, () => '/api/admin/ledger/verify/'),
     check: (_w, _caller, reply) => (reply.status === 200 && reply.body.ok !== true ? `the untouched ledger did not verify: ${reply.text.slice(0, 300)}` : null),

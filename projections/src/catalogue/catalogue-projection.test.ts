@@ -73,7 +73,7 @@ function scenario(): [string, PzEvent][] {
   for (let step = 0; lives.some((l) => l.length > step); step++) {
     for (const life of lives) if (life[step]) interleaved.push(life[step] as [string, PzEvent]);
     if (step === 1) interleaved.push(user(3, 'carla'), ['user-ana', { type: 'UserPasswordChanged', data: { userId: 1, passwordHash: 'scrypt$y' } }]);
-    if (step === 3) interleaved.push(['user-bruno', { type: 'UserAdminRoleChanged', data: { userId: 2, isAdmin: true } }], ['user-ana', { type: 'ApiTokenIssued', data: { userId: 1, tokenId: 't2', tokenHash: 'f'.repeat(64), replacesTokenId: 't1' } }]);
+    if (step === 3) interleaved.push(['user-bruno', { type: 'UserAdminRoleChanged', data: { userId: 2, isAdmin: true } }], ['user-bruno', { type: 'UserProfileChanged', data: { userId: 2, firstName: 'Bruno', lastName: 'Moraes', email: 'bruno@example.org' } }], ['user-ana', { type: 'ApiTokenIssued', data: { userId: 1, tokenId: 't2', tokenHash: 'f'.repeat(64), replacesTokenId: 't1' } }]);
     if (step === 5) interleaved.push(['user-ana', { type: 'ApiTokenRevoked', data: { userId: 1, tokenId: 't2' } }], ['product-999', { type: 'ProductMetadataEdited', data: { productId: 999, changes: { displayName: 'nobody' } } }]);
     // Data rights: a group, memberships from both sources (one removed), and DP1 restricted, opened, restricted again.
     if (step === 2) interleaved.push(['group-dp1', { type: 'GroupCreated', data: { name: 'dp1', description: 'rights', source: 'admin' } }], ['group-dp1', { type: 'GroupMemberAdded', data: { name: 'dp1', userId: 1, source: 'admin' } }]);

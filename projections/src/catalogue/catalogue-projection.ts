@@ -81,6 +81,11 @@ async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: Record
     case 'UserAdminRoleChanged':
       await db.updateTable('users').set({ is_admin: event.data.isAdmin }).where('id', '=', event.data.userId).execute();
       return;
+    case 'UserProfileChanged': {
+      const d = event.data;
+      await db.updateTable('users').set({ first_name: d.firstName, last_name: d.lastName, email: d.email }).where('id', '=', d.userId).execute();
+      return;
+    }
     case 'ApiTokenIssued': {
       const d = event.data;
       if (d.replacesTokenId) await db.updateTable('api_tokens').set({ active: false }).where('token_id', '=', d.replacesTokenId).execute();

@@ -29,6 +29,7 @@ import { shareRoutes } from './routes/shares';
 import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
 import { ledgerRoutes } from './routes/ledger';
 import { groupRoutes } from './routes/groups';
+import { identityProviderRoutes } from './routes/identity-provider';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -189,5 +190,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(shareRoutes);
   await app.register(ledgerRoutes);
   await app.register(groupRoutes);
+  await app.register(identityProviderRoutes);
   return app;
 }

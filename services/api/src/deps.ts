@@ -7,6 +7,7 @@ import type { Database } from '@pz/database';
 import type { LedgerIntegrity } from '@pz/ledger';
 import type { CatalogueTables, Projector } from '@pz/projections';
 import type { Keyring } from './auth/keyring';
+import type { OidcLogin } from './auth/oidc/oidc-login';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
 import type { UploadSlots } from './files/upload-slots';
@@ -34,4 +35,6 @@ export interface AppDeps {
   readonly rateLimitStore: FastifyRateLimitStoreCtor;
   /** Signed checkpoints of the stream heads, the public key, and `ledger verify`. */
   readonly ledger: LedgerIntegrity;
+  /** Login through the OpenID Connect provider; null when none is configured (OIDC_ISSUER unset). */
+  readonly oidcLogin: OidcLogin | null;
 }

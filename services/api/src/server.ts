@@ -7,6 +7,8 @@ import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/
 import { buildApp, type AppOptions } from './app';
 import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
+import { createOidcLogin, type IdentityGroupSync, type OidcLogin } from './auth/oidc/oidc-login';
+import { openIdentityProvider, type IdentityProviderOptions } from './auth/oidc/identity-provider';
 import { openPortalSessions } from './auth/portal-sessions';
 import { createCommandBus } from './commands/command-bus';
 import { createIdempotencyKeys } from './commands/idempotency-keys';
@@ -17,6 +19,7 @@ import type { PzApp } from './http/app-types';
 import { createIdAllocator } from './ids';
 import { migrateReadFailures } from './registry/read-failures';
 import { migrateUsernameClaims } from './auth/username-twin';
+import { syncIdentityGroups } from './groups/sync-identity-groups';
 import { configureTableReaders } from '@pz/tables';
 import { seedReferenceData } from './seed';
 
@@ -29,7 +32,12 @@ export interface RunningServices {
 export interface StartOptions extends AppOptions {
   /** An already open database (tests hand in an isolated one). */
   readonly database?: Database;
+  /** What a login through the identity provider does with the groups its claim names (tests record them). */
+  readonly syncIdentityGroups?: IdentityGroupSync;
+  /** How to reach the identity provider (tests put themselves in the way). */
+  readonly identityProvider?: IdentityProviderOptions;
 }
+
 
 /** Opens storage, starts the projector, seeds reference data, and builds the HTTP app (not yet listening). */
 export async function startServices(config: Config, options: StartOptions = {}): Promise<RunningServices> {
@@ -62,7 +70,14 @@ export async function startServices(config: Config, options: StartOptions = {}):
     onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
   });
   await ledger.checkpointer.start();
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
+  const oidcLogin: OidcLogin | null = config.oidc && createOidcLogin({
+    settings: config.oidc, publicUrl: config.publicUrl, keyring,
+    provider: openIdentityProvider(config.oidc, options.identityProvider),
+    accounts: { bus, allocateIds, catalogue },
+    // The identity provider's group claim, at each login, becomes the user's identity_provider memberships (groups/sync-identity-groups.ts).
+    syncGroups: options.syncIdentityGroups ?? ((userId, names, context) => syncIdentityGroups({ bus, catalogue }, userId, names, context)),
+  });
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin };
   const app = await buildApp(deps, options);
   return {
     deps,

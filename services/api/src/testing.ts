@@ -9,7 +9,7 @@ import { userDecider } from '@pz/domain';
 import { hashPassword } from './auth/passwords';
 import { newSecretKey, sha256Hex } from './auth/secrets';
 import { systemContext } from './commands/command-context';
-import { startServices, type RunningServices } from './server';
+import { startServices, type RunningServices, type StartOptions } from './server';
 
 /** A whole service on an isolated database and a temp data folder, for black-box HTTP tests. */
 export interface TestServer extends RunningServices {
@@ -19,11 +19,11 @@ export interface TestServer extends RunningServices {
   stop(): Promise<void>;
 }
 
-export async function startTestServer(backend: TestBackend, env: Record<string, string> = {}): Promise<TestServer> {
+export async function startTestServer(backend: TestBackend, env: Record<string, string> = {}, options: Omit<StartOptions, 'database'> = {}): Promise<TestServer> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'pz-test-'));
   const database = await backend.open();
   const config = loadConfig({ DATA_DIR: dataDir, PZ_SECRET: 'test-secret-0123456789', PUBLIC_URL: 'http://pz.test', ...env });
-  const services = await startServices(config, { database });
+  const services = await startServices(config, { ...options, database });
   return {
     ...services,
     config,

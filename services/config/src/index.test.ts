@@ -64,3 +64,19 @@ describe('REGISTRY_BACKGROUND_BYTES', () => {
     expect(() => loadConfig({ REGISTRY_BACKGROUND_BYTES: 'big' })).toThrow(/REGISTRY_BACKGROUND_BYTES/);
   });
 });
+
+describe('OIDC_* (login through an identity provider)', () => {
+  it('is off without OIDC_ISSUER; with it, defaults the scopes, the groups claim, the button name, and derives the callback from PUBLIC_URL', () => {
+    expect(loadConfig({}).oidc).toBeNull();
+    expect(loadConfig({ OIDC_ISSUER: 'https://login.example.org/realm', OIDC_CLIENT_ID: 'pz', PUBLIC_URL: 'https://pz.example.org/' }).oidc).toEqual({
+      issuer: 'https://login.example.org/realm', clientId: 'pz', clientSecret: null, scopes: 'openid profile email', groupsClaim: 'groups',
+      displayName: 'login.example.org', redirectUri: 'https://pz.example.org/api/auth/oidc/callback/',
+    });
+    const set = loadConfig({ OIDC_ISSUER: 'https://idp.example', OIDC_CLIENT_ID: 'c', OIDC_CLIENT_SECRET: 's', OIDC_SCOPES: ' openid  email groups ', OIDC_GROUPS_CLAIM: 'isMemberOf', OIDC_DISPLAY_NAME: 'Rubin', PORT: '9000' }).oidc;
+    expect(set).toMatchObject({ clientSecret: 's', scopes: 'openid email groups', groupsClaim: 'isMemberOf', displayName: 'Rubin', redirectUri: 'http://127.0.0.1:9000/api/auth/oidc/callback/' });
+  });
+  it('refuses an issuer that is not a URL, or one without a client id', () => {
+    expect(() => loadConfig({ OIDC_ISSUER: 'login', OIDC_CLIENT_ID: 'pz' })).toThrow(/OIDC_ISSUER/);
+    expect(() => loadConfig({ OIDC_ISSUER: 'https://idp.example' })).toThrow(/OIDC_CLIENT_ID/);
+  });
+});

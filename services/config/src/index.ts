@@ -70,6 +70,25 @@ export interface Config {
   readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
   /** Limits of the table readers against hostile files (docs/reliability.md, "Hostile files"). */
   readonly tableReaders: TableReaderSettings;
+  /** Login through an OpenID Connect identity provider; null (no `OIDC_ISSUER`) leaves local accounts only. */
+  readonly oidc: OidcSettings | null;
+}
+
+/** The identity provider people may log in through (README, "Identity provider (OpenID Connect)"). */
+export interface OidcSettings {
+  /** OIDC_ISSUER: the issuer URL; its `/.well-known/openid-configuration` is read at the first login. */
+  readonly issuer: string;
+  readonly clientId: string;
+  /** OIDC_CLIENT_SECRET: null for a public client (PKCE alone). */
+  readonly clientSecret: string | null;
+  /** OIDC_SCOPES, space-separated. */
+  readonly scopes: string;
+  /** OIDC_GROUPS_CLAIM: the ID token claim holding the user's group names. */
+  readonly groupsClaim: string;
+  /** OIDC_DISPLAY_NAME: the portal's button says "Log in with <displayName>". */
+  readonly displayName: string;
+  /** Where the provider sends the browser back: PUBLIC_URL + /api/auth/oidc/callback/ (register it at the provider). */
+  readonly redirectUri: string;
 }
 
 /** Mirrors `TableReaderLimits` of @pz/tables (config depends on no other package). */
@@ -136,16 +155,34 @@ function bootstrapAdminFrom(env: Env): Config['bootstrapAdmin'] {
   return { username, password: nonEmpty(env.PZ_BOOTSTRAP_ADMIN_PASSWORD) };
 }
 
+function oidcFrom(env: Env, publicUrl: string): OidcSettings | null {
+  const issuer = nonEmpty(env.OIDC_ISSUER);
+  if (issuer === null) return null;
+  if (!URL.canParse(issuer)) throw new Error(`configuration: OIDC_ISSUER must be a URL, got "${issuer}"`);
+  const clientId = nonEmpty(env.OIDC_CLIENT_ID);
+  if (clientId === null) throw new Error('configuration: OIDC_CLIENT_ID is required with OIDC_ISSUER');
+  return {
+    issuer,
+    clientId,
+    clientSecret: nonEmpty(env.OIDC_CLIENT_SECRET),
+    scopes: (nonEmpty(env.OIDC_SCOPES) ?? 'openid profile email').split(/\s+/).join(' '),
+    groupsClaim: nonEmpty(env.OIDC_GROUPS_CLAIM) ?? 'groups',
+    displayName: nonEmpty(env.OIDC_DISPLAY_NAME) ?? new URL(issuer).host,
+    redirectUri: `${publicUrl}/api/auth/oidc/callback/`,
+  };
+}
+
 const nonEmpty = (v: string | undefined): string | null => (v === undefined || v.trim() === '' ? null : v.trim());
 
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR ?? './data');
   const port = intFrom(env, 'PORT', 8000);
   const host = env.HOST ?? '127.0.0.1';
+  const publicUrl = (nonEmpty(env.PUBLIC_URL) ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, '');
   return {
     host,
     port,
-    publicUrl: (nonEmpty(env.PUBLIC_URL) ?? `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${port}`).replace(/\/+$/, ''),
+    publicUrl,
     dataDir,
     databaseUrl: nonEmpty(env.DATABASE_URL),
     databaseSchema: nonEmpty(env.DATABASE_SCHEMA),
@@ -181,6 +218,7 @@ export function loadConfig(env: Env = process.env): Config {
       maxWindowBytes: positiveIntFrom(env, 'TABLE_MAX_WINDOW_BYTES', 64 * 1024 ** 2),
       fitsMaxHeaderBytes: positiveIntFrom(env, 'FITS_MAX_HEADER_BYTES', 2800 * 2880),
     },
+    oidc: oidcFrom(env, publicUrl),
   };
 }
 

@@ -4,3 +4,4 @@ export { productDecider, checkText, maxDescriptionLength, MAX_DESCRIPTION_LENGTH
 export { userDecider, USERNAME, type UserCommand, type UserState } from './user';
 export { releaseDecider, productTypeDecider, type ReleaseCommand, type ReleaseState, type ProductTypeCommand } from './catalogue-setup';
 export { groupDecider, groupStreamId, GROUP_NAME, type GroupCommand, type GroupState } from './group';
+export { identityDecider, type IdentityCommand, type IdentityState } from './identity';

@@ -8,6 +8,9 @@ export interface UserState {
   readonly userId: number;
   readonly username: string;
   readonly isAdmin: boolean;
+  readonly firstName: string;
+  readonly lastName: string;
+  readonly email: string;
   readonly activeTokenIds: readonly string[];
 }
 
@@ -18,6 +21,8 @@ export type UserCommand =
       takenAs?: string | null;
     }
   | { type: 'ChangePassword'; passwordHash: string }
+  /** Records the name and email given (by the identity provider at a login) when they differ from the user's. */
+  | { type: 'UpdateProfile'; firstName: string; lastName: string; email: string }
   | { type: 'SetAdminRole'; isAdmin: boolean; callerIsAdmin: boolean }
   /** Issues a new personal token and revokes every earlier one: a user has one token at a time. */
   | { type: 'IssueApiToken'; tokenId: string; tokenHash: string }
@@ -25,12 +30,14 @@ export type UserCommand =
 
 export const USERNAME = /^[A-Za-z0-9_.-]{2,150}$/;
 
-const initialState = (): UserState => ({ exists: false, userId: 0, username: '', isAdmin: false, activeTokenIds: [] });
+const initialState = (): UserState => ({ exists: false, userId: 0, username: '', isAdmin: false, firstName: '', lastName: '', email: '', activeTokenIds: [] });
 
 function evolve(state: UserState, event: PzEvent): UserState {
   switch (event.type) {
     case 'UserRegistered':
-      return { ...initialState(), exists: true, userId: event.data.userId, username: event.data.username, isAdmin: event.data.isAdmin };
+      return { ...initialState(), exists: true, userId: event.data.userId, username: event.data.username, isAdmin: event.data.isAdmin, firstName: event.data.firstName, lastName: event.data.lastName, email: event.data.email };
+    case 'UserProfileChanged':
+      return { ...state, firstName: event.data.firstName, lastName: event.data.lastName, email: event.data.email };
     case 'UserAdminRoleChanged':
       return { ...state, isAdmin: event.data.isAdmin };
     case 'ApiTokenIssued':
@@ -42,6 +49,9 @@ function evolve(state: UserState, event: PzEvent): UserState {
   }
 }
 
+const profileProblem = (profile: { firstName: string; lastName: string; email: string }): DomainError | null =>
+  checkText(profile.firstName, 'first_name', { max: 150 }) ?? checkText(profile.lastName, 'last_name', { max: 150 }) ?? checkText(profile.email, 'email', { max: 254 });
+
 function decide(command: UserCommand, state: UserState): Result<PzEvent[], DomainError> {
   if (command.type === 'RegisterUser') {
     if (state.exists) return err(domainError('ALREADY_EXISTS', `the username "${command.username}" is taken`, 'username'));
@@ -49,10 +59,7 @@ function decide(command: UserCommand, state: UserState): Result<PzEvent[], Domai
     if (!USERNAME.test(command.username)) {
       return err(domainError('VALIDATION_FAILED', 'username must be 2-150 letters, digits, ".", "_" or "-"', 'username'));
     }
-    const problem =
-      checkText(command.firstName, 'first_name', { max: 150 }) ??
-      checkText(command.lastName, 'last_name', { max: 150 }) ??
-      checkText(command.email, 'email', { max: 254 });
+    const problem = profileProblem(command);
     if (problem) return err(problem);
     const { type: _type, takenAs: _takenAs, ...data } = command;
     return ok([{ type: 'UserRegistered', data }]);
@@ -62,6 +69,13 @@ function decide(command: UserCommand, state: UserState): Result<PzEvent[], Domai
   switch (command.type) {
     case 'ChangePassword':
       return ok([{ type: 'UserPasswordChanged', data: { userId, passwordHash: command.passwordHash } }]);
+    case 'UpdateProfile': {
+      const problem = profileProblem(command);
+      if (problem) return err(problem);
+      const { firstName, lastName, email } = command;
+      if (firstName === state.firstName && lastName === state.lastName && email === state.email) return ok([]);
+      return ok([{ type: 'UserProfileChanged', data: { userId, firstName, lastName, email } }]);
+    }
     case 'SetAdminRole':
       if (!command.callerIsAdmin) return err(domainError('FORBIDDEN', 'only admins may change roles'));
       if (command.isAdmin === state.isAdmin) return ok([]);

@@ -114,6 +114,14 @@ export interface CreatedShare {
   expires_at: string | null;
 }
 
+/** A way to log in besides a local password (GET /api/auth/providers/). */
+export interface IdentityProvider {
+  id: string;
+  name: string;
+  /** Opened in the browser: the server sends it on to the provider. */
+  login_url: string;
+}
+
 /** A refusal from the API, with the field it names when it names one. */
 export class ApiError extends Error {
   constructor(

@@ -4,7 +4,7 @@ import { userDecider } from '@pz/domain';
 import { randomUUID } from 'node:crypto';
 import { hashPassword, verifyPassword } from '../auth/passwords';
 import { CSRF_COOKIE, SESSION_COOKIE, commandContext, requireUser } from '../auth/authenticate';
-import { SESSION_HOURS } from '../auth/portal-sessions';
+import { signInToPortal } from '../auth/portal-sign-in';
 import { usernameTwin } from '../auth/username-twin';
 import { newSecretKey, sha256Hex } from '../auth/secrets';
 import type { PzApp } from '../http/app-types';
@@ -62,11 +62,7 @@ export async function accountRoutes(app: PzApp): Promise<void> {
     const user = await deps.catalogue.selectFrom('users').selectAll().where('username', '=', request.body.username).executeTakeFirst();
     const valid = user ? await verifyPassword(request.body.password, user.password_hash) : await hashPassword(request.body.password).then(() => false);
     if (!user || !valid) return sendProblem(reply, { code: 'UNAUTHENTICATED', message: 'wrong username or password' });
-    const csrf = newSecretKey();
-    // Behind a TLS-terminating proxy (X-Forwarded-Proto: https) the cookies are Secure even without SECURE_COOKIES.
-    const cookieOptions = { path: '/', sameSite: 'lax' as const, secure: deps.config.secureCookies || request.protocol === 'https', maxAge: SESSION_HOURS * 3600 };
-    reply.setCookie(SESSION_COOKIE, await deps.sessions.start(user.id), { ...cookieOptions, httpOnly: true });
-    reply.setCookie(CSRF_COOKIE, csrf, { ...cookieOptions, httpOnly: false });
+    const csrf = await signInToPortal(deps, request, reply, user.id);
     return { username: user.username, is_admin: user.is_admin, csrf_token: csrf };
   });
 
