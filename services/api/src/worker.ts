@@ -16,7 +16,8 @@ if (!base.databaseUrl) {
 const config = base.pipelineWorkers > 0 ? base : { ...base, pipelineWorkers: 1 };
 const services = await startServices(config, { logger: { level: config.logLevel } });
 await services.app.ready();
-services.app.log.info({ workers: config.pipelineWorkers, pid: process.pid }, 'pipeline worker ready');
+// Plain stdout, whatever LOG_LEVEL says: the person (or test) starting it waits for this line.
+console.log(`pipeline worker ready (pid ${process.pid}, ${config.pipelineWorkers} at once)`);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
