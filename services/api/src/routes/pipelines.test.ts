@@ -1,5 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { streamName } from '@pz/contracts';
 import { testBackends } from '@pz/database/testing';
 import { httpClient, sharedData, type Json } from '../registry/testing';
@@ -135,6 +137,48 @@ for (const backend of testBackends()) {
       expect((await post(alice.auth, { ...base, inputs: [vvds, draft.body.id as number] })).body).toMatchObject({ field: 'inputs' });
       expect((await post(alice.auth, { ...base, inputs: 'x' })).status).toBe(400);
       expect((await call('POST', '/api/processes/', null, { ...base, inputs: [vvds, twodf] })).status).toBe(401);
+    });
+
+    it('runs the Training Set Maker: the release\'s object catalog cross-matched with a reference catalog, magnitudes carried', async () => {
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'pz-tsm-'));
+      try {
+        // Known matches: every third object has a reference 0.4″ away; the others none within 1″.
+        const step = 1 / 3600;
+        const objects = Array.from({ length: 30 }, (_, i) => ({ id: 1000 + i, ra: 150 + i * 0.01, dec: 2 }));
+        const objectsFile = path.join(scratch, 'objects.csv');
+        writeFileSync(objectsFile, `objectId,coord_ra,coord_dec,mag_g,magerr_g,mag_i\n${objects.map((o, i) => `${o.id},${o.ra},${o.dec},${21 + i / 10},0.02,${20 + i / 10}`).join('\n')}\n`);
+        const refsFile = path.join(scratch, 'references.csv');
+        const matched = objects.filter((_, i) => i % 3 === 0);
+        writeFileSync(refsFile, `ID,RA,DEC,Z,ERR\n${[...matched.map((o, i) => `s${i},${o.ra},${o.dec + 0.4 * step},${0.1 + i / 100},0.001`), 's99,200,-40,0.9,0.01'].join('\n')}\n`);
+        await publishedProduct(server, alice, { file: objectsFile, type: 'object_catalog', name: 'DP1 objects', release: 'DP1', roles: { objectId: 'ID', coord_ra: 'RA', coord_dec: 'Dec' } });
+        const refs = await publishedProduct(server, alice, { file: refsFile, type: 'redshift_catalog', name: 'Spec-z for TSM', roles: { ID: 'ID', RA: 'RA', DEC: 'Dec', Z: 'z', ERR: 'z_err' } });
+        const tsm = await call('GET', '/api/pipelines/?name=training_set_maker', bob.auth);
+        const pipeline = (tsm.body.results as Json[])[0] as Json;
+        const started = await call('POST', '/api/processes/', bob.auth, {
+          display_name: 'My training set', pipeline: pipeline.id as number, release: 1, inputs: [refs],
+          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 }, duplicate_criteria: 'closest' } }),
+        });
+        expect(started.status).toBe(201);
+        const ended = await processEnded(server, bob.auth, started.body.id as number);
+        expect(ended).toMatchObject({ status: 'Successful', release: 1, release_name: 'DP1' });
+        const output = await call('GET', `/api/products/${String(started.body.upload)}/`, bob.auth);
+        expect(output.body).toMatchObject({ status: 1, product_type_internal_name: 'training_set', release_name: 'LSST DP1' });
+        expect((output.body.derived_from as number[]).length).toBe(2);
+        const rows = await call('GET', `/api/products/${String(started.body.upload)}/read_data/?page_size=100`, bob.auth);
+        expect(rows.body.count).toBe(matched.length);
+        const results = rows.body.results as Json[];
+        expect(results.map((r) => Number(r.objectId)).sort()).toEqual(matched.map((o) => o.id).sort());
+        for (const row of results) {
+          expect(Number(row.separation_arcsec)).toBeCloseTo(0.4, 3);
+          expect(row).toMatchObject({ magerr_g: 0.02, z_err: 0.001 });
+          expect(typeof row.mag_g).toBe('number');
+        }
+        // A release without an object catalog is refused before anything is recorded.
+        const refused = await call('POST', '/api/processes/', bob.auth, { display_name: 'No objects', pipeline: pipeline.id as number, release: 'NOPE', inputs: [refs], used_config: '{"param": {}}' });
+        expect(refused.body).toMatchObject({ field: 'release' });
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
     });
 
     it('stops a run for its owner only: Stopped, its output failed (status 9), nothing published', async () => {
