@@ -21,3 +21,4 @@ export { PIPELINE_ERROR_CODES, type PipelineError, type PipelineErrorCode } from
 export { Z_ERR_RULE } from './duplicates/resolve-duplicates';
 export type { CombineProgress } from './combine/combine-request';
 export { makeTrainingSet, DUPLICATE_CRITERIA, type DuplicateCriteria, type TrainingSetRequest, type TrainingSetSummary } from './training-set/make-training-set';
+export { parquetToCsv } from './catalog-io/parquet-to-csv';

@@ -11,7 +11,8 @@ export type PipelineName = 'combine_redshift_dedup' | 'training_set_maker';
 
 export const COMBINE_TYPES = ['concatenate', 'concatenate_and_mark_duplicates', 'concatenate_and_remove_duplicates'] as const;
 export type CombineType = (typeof COMBINE_TYPES)[number];
-export const OUTPUT_FORMATS = ['parquet'] as const;
+export const OUTPUT_FORMATS = ['parquet', 'csv'] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 export const DEFAULT_FLAGS_TRANSLATION = 'flags_translation.yaml';
 
 export interface PipelineDefinition {
@@ -94,12 +95,14 @@ export interface CombineParams {
   readonly radiusArcsec: number;
   readonly flagsTranslationFile: string;
   readonly zFlagCut: number | null;
+  readonly outputFormat: OutputFormat;
 }
 
 export interface TrainingSetParams {
   readonly radiusArcsec: number;
   readonly nNeighbors: number;
   readonly duplicateCriteria: (typeof DUPLICATE_CRITERIA)[number];
+  readonly outputFormat: OutputFormat;
 }
 
 export type ParamProblem = { readonly message: string; readonly field: string };
@@ -118,10 +121,10 @@ export function mergeParams(p: PipelineDefinition, sent: Record<string, unknown>
 
 const numberOf = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : null);
 
-function checkFormat(params: Record<string, unknown>): ParamProblem | null {
-  const format = params.output_format;
-  if (format !== undefined && !(OUTPUT_FORMATS as readonly unknown[]).includes(format)) return { message: `output_format must be one of ${OUTPUT_FORMATS.join(', ')} (CSV, FITS and HDF5 outputs are not written yet)`, field: 'output_format' };
-  return null;
+function outputFormatOf(params: Record<string, unknown>): OutputFormat | ParamProblem {
+  const format = params.output_format ?? 'parquet';
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(format)) return { message: `output_format must be one of ${OUTPUT_FORMATS.join(', ')} (FITS and HDF5 outputs are not written yet)`, field: 'output_format' };
+  return format as OutputFormat;
 }
 
 export function combineParams(params: Record<string, unknown>): CombineParams | ParamProblem {
@@ -135,7 +138,9 @@ export function combineParams(params: Record<string, unknown>): CombineParams | 
   if (cut !== null && !Number.isFinite(cut)) return { message: 'z_flag_homogenized_value_to_cut must be a number or null', field: 'z_flag_homogenized_value_to_cut' };
   const flags = params.flags_translation_file;
   if (typeof flags !== 'string' || flags === '') return { message: 'flags_translation_file must name a file', field: 'flags_translation_file' };
-  return checkFormat(params) ?? { combineType: combineType as CombineType, radiusArcsec: radius, flagsTranslationFile: flags, zFlagCut: cut };
+  const outputFormat = outputFormatOf(params);
+  if (typeof outputFormat !== 'string') return outputFormat;
+  return { combineType: combineType as CombineType, radiusArcsec: radius, flagsTranslationFile: flags, zFlagCut: cut, outputFormat };
 }
 
 export function trainingSetParams(params: Record<string, unknown>): TrainingSetParams | ParamProblem {
@@ -146,7 +151,9 @@ export function trainingSetParams(params: Record<string, unknown>): TrainingSetP
   if (neighbors === null || !Number.isInteger(neighbors) || neighbors < 1 || neighbors > 1000) return { message: 'crossmatch.n_neighbors must be an integer from 1 to 1000', field: 'crossmatch' };
   const criteria = params.duplicate_criteria;
   if (typeof criteria !== 'string' || !(DUPLICATE_CRITERIA as readonly string[]).includes(criteria)) return { message: `duplicate_criteria must be one of ${DUPLICATE_CRITERIA.join(', ')}`, field: 'duplicate_criteria' };
-  return checkFormat(params) ?? { radiusArcsec: radius, nNeighbors: neighbors, duplicateCriteria: criteria as TrainingSetParams['duplicateCriteria'] };
+  const outputFormat = outputFormatOf(params);
+  if (typeof outputFormat !== 'string') return outputFormat;
+  return { radiusArcsec: radius, nNeighbors: neighbors, duplicateCriteria: criteria as TrainingSetParams['duplicateCriteria'], outputFormat };
 }
 
 export const isParamProblem = (v: object): v is ParamProblem => 'message' in v && 'field' in v;

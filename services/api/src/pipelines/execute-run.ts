@@ -4,12 +4,12 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { streamName, type EventData } from '@pz/contracts';
 import { productDecider, runDecider, type Caller, type ProductCommand, type RunCommand, type RunState } from '@pz/domain';
-import { combineCatalogs, makeTrainingSet, parseTranslationRules, type CombineMode } from '@pz/pipelines';
+import { combineCatalogs, makeTrainingSet, parquetToCsv, parseTranslationRules, type CombineMode } from '@pz/pipelines';
 import { systemContext, type CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../deps';
 import { findMainFile } from '../registry/main-file';
 import { runRegistry } from '../registry/registry-run';
-import { combineParams, isParamProblem, pipelineByName, trainingSetParams } from './definitions';
+import { combineParams, isParamProblem, pipelineByName, trainingSetParams, type OutputFormat } from './definitions';
 
 type Request = EventData<'PipelineRunRequested'>;
 type RunInput = Request['inputDetails'][number];
@@ -113,8 +113,8 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
 
   const workDir = path.join(deps.config.dataDir, 'pipeline-runs', `${processId}-${options.attempt}-${randomUUID()}`);
   await mkdir(workDir, { recursive: true });
-  const outputName = `${request.displayName.replace(/[^\p{L}\p{N}_-]+/gu, '_').slice(0, 100) || 'output'}.parquet`;
-  const outputPath = path.join(workDir, outputName);
+  const baseName = request.displayName.replace(/[^\p{L}\p{N}_-]+/gu, '_').slice(0, 100) || 'output';
+  const outputPath = path.join(workDir, `${baseName}.parquet`);
   let reported = 0;
   // Recorded as each stage ends (the pipeline awaits it), so GET /api/processes/<id>/ shows it live.
   const progress = async (stage: string, rowsRead: number, pairsFound: number | null) => {
@@ -126,6 +126,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
     const params = request.usedConfig.param as Record<string, unknown>;
     let summary: Record<string, unknown>;
     let rows: number;
+    let format: OutputFormat = 'parquet';
     if (pipeline.name === 'combine_redshift_dedup') {
       const checked = combineParams(params);
       if (isParamProblem(checked)) return { kind: 'failed', code: 'CONFIG_INVALID', reason: checked.message };
@@ -157,6 +158,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
         onProgress: (p) => progress(p.stage, p.rowsRead, p.pairsFound),
       });
       if (!result.ok) return { kind: 'failed', code: result.error.code, reason: result.error.message };
+      format = checked.outputFormat;
       const { output, ...rest } = result.value;
       summary = { ...rest, output: { rows: output.rows, bytes: output.bytes, columns: output.columns } };
       rows = output.rows;
@@ -185,12 +187,21 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
       if (!result.ok) return { kind: 'failed', code: result.error.code, reason: result.error.message };
       summary = { ...result.value };
       rows = result.value.rowsOut;
+      format = checked.outputFormat;
+    }
+    let storedPath = outputPath;
+    let outputName = `${baseName}.parquet`;
+    if (format === 'csv') {
+      outputName = `${baseName}.csv`;
+      storedPath = path.join(workDir, outputName);
+      const converted = await parquetToCsv(outputPath, storedPath);
+      if (!converted.ok) return { kind: 'failed', code: converted.error.code, reason: converted.error.message };
     }
     // Stopped while it computed: nothing is stored or published.
     const now = await loadRun(deps, processId);
     if (now.status !== 'Running') return { kind: 'skipped', why: `process ${processId} was ${now.status.toLowerCase()} while it ran` };
 
-    const written = await deps.blobs.write(createReadStream(outputPath));
+    const written = await deps.blobs.write(createReadStream(storedPath));
     if (!written.ok) throw new Error(`the output could not be stored: ${written.error.message}`);
     const owner: Caller = { userId: request.ownerId, isAdmin: false };
     const productId = request.outputProductId;
@@ -205,7 +216,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
       await onProduct(deps, productId, [{
         type: 'AttachProductFile',
         caller: owner,
-        file: { fileId, role: 0, name: outputName, mimeType: 'application/vnd.apache.parquet', extension: '.parquet', size: written.value.size, sha256: written.value.sha256, crc32: written.value.crc32, stored: true },
+        file: { fileId, role: 0, name: outputName, mimeType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet', extension: `.${format}`, size: written.value.size, sha256: written.value.sha256, crc32: written.value.crc32, stored: true },
       }], context('attach-output'));
     }
     const mainFile = await findMainFile(deps.catalogue, productId);
@@ -228,7 +239,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
     ], context('publish'));
     await onRun(deps, processId, {
       type: 'SucceedRun',
-      result: { generatedProductId: productId, output: { fileId, name: outputName, sha256: written.value.sha256, rows, format: 'parquet' }, summary },
+      result: { generatedProductId: productId, output: { fileId, name: outputName, sha256: written.value.sha256, rows, format }, summary },
     }, context('succeeded'));
     return { kind: 'succeeded' };
   } finally {
