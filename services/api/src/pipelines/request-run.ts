@@ -130,7 +130,12 @@ export async function requestRun(deps: AppDeps, caller: AuthenticatedCaller, sub
   // The flag translation: the attached file, else the server's default rules.
   let flags: { name: string; content: Buffer } | null = null;
   if (pipeline.name === 'combine_redshift_dedup') {
-    flags = submission.flagsTranslation ?? { name: path.basename(deps.config.pipelineFlagsTranslation), content: await readFile(deps.config.pipelineFlagsTranslation) };
+    if (submission.flagsTranslation) flags = submission.flagsTranslation;
+    else {
+      const content = await readFile(deps.config.pipelineFlagsTranslation).catch(() => null);
+      if (!content) return { code: 'NOT_READY', message: `this server has no default flag translation rules (PIPELINE_FLAGS_TRANSLATION: ${path.basename(deps.config.pipelineFlagsTranslation)} cannot be read); attach a flags_translation_file to the run` };
+      flags = { name: path.basename(deps.config.pipelineFlagsTranslation), content };
+    }
     const parsed = parseTranslationRules(flags.content.toString('utf8'));
     if (!parsed.ok) return invalid(`the flag translation file cannot be used: ${parsed.error.message}`, 'flags_translation_file');
   }
