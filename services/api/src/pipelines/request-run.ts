@@ -133,7 +133,7 @@ export async function requestRun(deps: AppDeps, caller: AuthenticatedCaller, sub
     if (submission.flagsTranslation) flags = submission.flagsTranslation;
     else {
       const content = await readFile(deps.config.pipelineFlagsTranslation).catch(() => null);
-      if (!content) return { code: 'NOT_READY', message: `this server has no default flag translation rules (PIPELINE_FLAGS_TRANSLATION: ${path.basename(deps.config.pipelineFlagsTranslation)} cannot be read); attach a flags_translation_file to the run` };
+      if (!content) return { code: 'VALIDATION_FAILED', field: 'flags_translation_file', message: `this server has no default flag translation rules (PIPELINE_FLAGS_TRANSLATION: ${path.basename(deps.config.pipelineFlagsTranslation)} cannot be read); attach a flags_translation_file to the run` };
       flags = { name: path.basename(deps.config.pipelineFlagsTranslation), content };
     }
     const parsed = parseTranslationRules(flags.content.toString('utf8'));
@@ -168,7 +168,7 @@ export async function requestRun(deps: AppDeps, caller: AuthenticatedCaller, sub
   let flagsTranslation: EventData<'PipelineRunRequested'>['flagsTranslation'] = null;
   if (flags) {
     const written = await deps.blobs.write(Readable.from([flags.content]));
-    if (!written.ok) return { code: 'NOT_READY', message: `the flag translation file could not be stored: ${written.error.message}` };
+    if (!written.ok) throw new Error(`the flag translation file could not be stored: ${written.error.message}`);
     const [fileId] = await deps.allocateIds('file', 1, context.idempotencyKey);
     if (fileId === undefined) throw new Error('no file id allocated');
     const attached = await deps.bus.execute(productDecider, productStream, {
