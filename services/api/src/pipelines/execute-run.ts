@@ -171,7 +171,11 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
       const objectsPath = await localInput(deps, objects);
       const redshiftPath = await localInput(deps, redshift);
       const rc = redshift.columns;
+      // A release whose object catalogs hold fluxes (nJy) names them: they are converted to AB magnitudes.
+      const release = request.releaseName ? await deps.catalogue.selectFrom('releases').select('fluxes').where('name', '=', request.releaseName).executeTakeFirst() : undefined;
+      const fluxColumns = Array.isArray(release?.fluxes) ? release.fluxes.filter((f): f is string => typeof f === 'string') : [];
       const result = await makeTrainingSet({
+        fluxColumns,
         objects: { path: objectsPath, fileName: await formatName(objectsPath, objects.internalName), ra: objects.columns.ra ?? '', dec: objects.columns.dec ?? '' },
         redshifts: {
           path: redshiftPath,

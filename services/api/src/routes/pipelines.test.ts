@@ -146,7 +146,8 @@ for (const backend of testBackends()) {
         const step = 1 / 3600;
         const objects = Array.from({ length: 30 }, (_, i) => ({ id: 1000 + i, ra: 150 + i * 0.01, dec: 2 }));
         const objectsFile = path.join(scratch, 'objects.csv');
-        writeFileSync(objectsFile, `objectId,coord_ra,coord_dec,mag_g,magerr_g,mag_i\n${objects.map((o, i) => `${o.id},${o.ra},${o.dec},${21 + i / 10},0.02,${20 + i / 10}`).join('\n')}\n`);
+        // g_cModelFlux is one of DP1's fluxes (nJy): the training set gets its AB magnitude too.
+        writeFileSync(objectsFile, `objectId,coord_ra,coord_dec,mag_g,magerr_g,mag_i,g_cModelFlux\n${objects.map((o, i) => `${o.id},${o.ra},${o.dec},${21 + i / 10},0.02,${20 + i / 10},3631`).join('\n')}\n`);
         const refsFile = path.join(scratch, 'references.csv');
         const matched = objects.filter((_, i) => i % 3 === 0);
         writeFileSync(refsFile, `ID,RA,DEC,Z,ERR\n${[...matched.map((o, i) => `s${i},${o.ra},${o.dec + 0.4 * step},${0.1 + i / 100},0.001`), 's99,200,-40,0.9,0.01'].join('\n')}\n`);
@@ -172,6 +173,7 @@ for (const backend of testBackends()) {
           expect(Number(row.separation_arcsec)).toBeCloseTo(0.4, 3);
           expect(row).toMatchObject({ magerr_g: 0.02, z_err: 0.001 });
           expect(typeof row.mag_g).toBe('number');
+          expect(Number(row.g_cModelFlux_mag)).toBeCloseTo(22.5, 3);
         }
         // A release without an object catalog is refused before anything is recorded.
         const refused = await call('POST', '/api/processes/', bob.auth, { display_name: 'No objects', pipeline: pipeline.id as number, release: 'NOPE', inputs: [refs], used_config: '{"param": {}}' });

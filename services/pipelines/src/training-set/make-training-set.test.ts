@@ -74,6 +74,27 @@ describe('Training Set Maker', () => {
     expect(pairsOf((await run('all', 1, 'all-one')).rows)).toEqual(['r1-o1', 'r2-o2', 'r4-o5', 'r5-o5', 'r6-o6']);
   });
 
+  it('converts the release\'s fluxes (nJy) to AB magnitudes with their errors', async () => {
+    const objectsFile = path.join(scratch, 'flux-objects.csv');
+    writeFileSync(objectsFile, 'objectId,coord_ra,coord_dec,g_cModelFlux,g_cModelFluxErr,r_cModelFlux\n1,10,0,3631,36.31,-5\n');
+    const referencesFile = path.join(scratch, 'flux-references.csv');
+    writeFileSync(referencesFile, 'RA,DEC,Z\n10,0,0.5\n');
+    const outputPath = path.join(scratch, 'flux.parquet');
+    const result = await makeTrainingSet({
+      objects: { path: objectsFile, ra: 'coord_ra', dec: 'coord_dec' },
+      redshifts: { path: referencesFile, columns: { ra: 'RA', dec: 'DEC', z: 'Z' } },
+      radiusArcsec: 1, nNeighbors: 1, duplicateCriteria: 'closest', outputPath,
+      fluxColumns: ['g_cModelFlux', 'r_cModelFlux', 'i_cModelFlux'],
+    });
+    expect(result.ok).toBe(true);
+    const [row] = (await parquetReadObjects({ file: await asyncBufferFromFile(outputPath) })) as Record<string, unknown>[];
+    // 3631 nJy = 3.631e-6 Jy: AB magnitude 22.5 (zero point 3631 Jy); a 1 % error is 0.01086 mag.
+    expect(Number(row?.g_cModelFlux_mag)).toBeCloseTo(22.5, 3);
+    expect(Number(row?.g_cModelFlux_magerr)).toBeCloseTo(0.010857, 5);
+    expect(row?.r_cModelFlux_mag).toBeNull();
+    expect(row && 'i_cModelFlux_mag' in row).toBe(false);
+  });
+
   it('refuses a bad radius, neighbour count or criterion', async () => {
     const { objectsFile, referencesFile } = fixture();
     const base = { objects: { path: objectsFile, ra: 'coord_ra', dec: 'coord_dec' }, redshifts: { path: referencesFile, columns: { ra: 'RA', dec: 'DEC', z: 'Z' } }, outputPath: path.join(scratch, 'x.parquet') };

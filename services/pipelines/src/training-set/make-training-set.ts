@@ -33,6 +33,12 @@ export interface TrainingSetRequest {
   readonly nNeighbors: number;
   readonly duplicateCriteria: DuplicateCriteria;
   readonly outputPath: string;
+  /**
+   * Flux columns of the object catalog (nJy, as LSST releases give them) to convert to AB
+   * magnitudes: `<column>_mag` = −2.5 log10(flux) + 31.4, and `<column>_magerr` = 2.5/ln 10 ×
+   * err/flux from its `<column>Err` column when there is one. Non-positive fluxes give null.
+   */
+  readonly fluxColumns?: readonly string[];
   readonly onProgress?: (progress: { readonly stage: 'read' | 'crossmatch' | 'write'; readonly rowsRead: number; readonly pairsFound: number | null }) => void | Promise<void>;
 }
 
@@ -46,6 +52,9 @@ export interface TrainingSetSummary {
   readonly columns: readonly string[];
   readonly bytes: number;
 }
+
+/** AB magnitude of a flux in nanojansky: m = −2.5 log10(f / 3631 Jy) = −2.5 log10(f_nJy) + 31.4. */
+const AB_ZERO_POINT_NJY = 31.4;
 
 const invalid = (message: string, field: string) => pipelineFailure('COMBINE_REQUEST_INVALID', message, field);
 
@@ -160,6 +169,26 @@ export async function makeTrainingSet(request: TrainingSetRequest): Promise<Resu
   const columnData: ColumnSource[] = objects.value.names.map((name) =>
     outputColumn(reserved.has(name) ? `obj_${name}` : name, objects.value.columns.get(name) ?? [], objectRows));
   const refValues = (column: string | undefined): ColumnValues => (column === undefined ? new Float64Array(nRedshifts).fill(Number.NaN) : (redshifts.value.columns.get(column) ?? []));
+  for (const flux of request.fluxColumns ?? []) {
+    const values = objects.value.columns.get(flux);
+    if (!values) continue;
+    const fluxes = toFloat64(values);
+    const errors = objects.value.columns.get(`${flux}Err`);
+    const fluxErrors = errors ? toFloat64(errors) : null;
+    const mag = objectRows.map((row) => {
+      const f = fluxes[row] ?? Number.NaN;
+      return f > 0 ? -2.5 * Math.log10(f) + AB_ZERO_POINT_NJY : null;
+    });
+    columnData.push({ name: `${flux}_mag`, data: mag, type: 'DOUBLE', nullable: mag.includes(null) });
+    if (fluxErrors) {
+      const magErr = objectRows.map((row) => {
+        const f = fluxes[row] ?? Number.NaN;
+        const e = fluxErrors[row] ?? Number.NaN;
+        return f > 0 && Number.isFinite(e) ? (2.5 / Math.LN10) * (e / f) : null;
+      });
+      columnData.push({ name: `${flux}_magerr`, data: magErr, type: 'DOUBLE', nullable: magErr.includes(null) });
+    }
+  }
   if (roles.id !== undefined) columnData.push(outputColumn('ref_id', toTexts(refValues(roles.id)), referenceRows));
   columnData.push(outputColumn('ref_ra', refRa, referenceRows), outputColumn('ref_dec', refDec, referenceRows));
   columnData.push(outputColumn('z', toFloat64(refValues(roles.z)), referenceRows));
