@@ -237,6 +237,21 @@ export const ProductShareRevoked = defineEvent('ProductShareRevoked', 1, Type.Ob
 }));
 
 // ---- pipeline runs --------------------------------------------------------------------------
+// A run is an activity (stream `run-<processId>`): what it used and what it generated are in its
+// events, so provenance (PROV) is read from them alone. Defined with the skeleton and first
+// recorded by the pipelines issue (nothing recorded the earlier shape).
+
+/** A product a run read, as it was when the run was asked for. */
+const RunInput = Type.Object({
+  productId: Type.Integer(),
+  internalName: Type.String(),
+  productTypeName: Type.String(),
+  /** The main file read: its content address. */
+  fileId: Type.Integer(),
+  sha256: Sha256,
+  /** The column associations used (role → column). */
+  columns: Type.Record(Type.String(), Type.String()),
+});
 
 export const PipelineRunRequested = defineEvent('PipelineRunRequested', 1, Type.Object({
   runId: Type.String(),
@@ -244,35 +259,55 @@ export const PipelineRunRequested = defineEvent('PipelineRunRequested', 1, Type.
   pipeline: Type.String(),
   pipelineVersion: Type.String(),
   displayName: Type.String(),
+  /** The parameters the run uses, defaults filled in. */
   usedConfig: Type.Record(Type.String(), Type.Unknown()),
   inputs: Type.Array(Type.Integer()),
+  inputDetails: Type.Array(RunInput),
   releaseName: Nullable(Type.String()),
   outputProductId: Type.Integer(),
+  ownerId: Type.Integer(),
+  /** The flag translation rules used (an auxiliary file of the output product), when the pipeline takes them. */
+  flagsTranslation: Nullable(Type.Object({ name: Type.String(), sha256: Sha256, fileId: Type.Integer(), attached: Type.Boolean() })),
 }));
 
 export const PipelineRunStarted = defineEvent('PipelineRunStarted', 1, Type.Object({
   runId: Type.String(),
   worker: Type.String(),
+  /** 1 for the first, more when a worker died and another took the run up. */
+  attempt: Type.Integer({ minimum: 1 }),
 }));
 
 export const PipelineRunProgressed = defineEvent('PipelineRunProgressed', 1, Type.Object({
   runId: Type.String(),
   fraction: Type.Number({ minimum: 0, maximum: 1 }),
   message: Type.String(),
+  stage: Type.String(),
+  rowsRead: Type.Integer({ minimum: 0 }),
+  pairsFound: Nullable(Type.Integer({ minimum: 0 })),
 }));
 
 export const PipelineRunSucceeded = defineEvent('PipelineRunSucceeded', 1, Type.Object({
   runId: Type.String(),
   generatedProductId: Type.Integer(),
+  /** Repeated from the request, so that this event alone states used → activity → generated. */
+  pipeline: Type.String(),
+  pipelineVersion: Type.String(),
+  inputs: Type.Array(Type.Integer()),
+  /** The output main file. */
+  output: Type.Object({ fileId: Type.Integer(), name: Type.String(), sha256: Sha256, rows: Type.Integer(), format: Type.String() }),
+  /** What the pipeline reports (rows in/out, duplicates per rule, seconds per stage). */
+  summary: Type.Record(Type.String(), Type.Unknown()),
 }));
 
 export const PipelineRunFailed = defineEvent('PipelineRunFailed', 1, Type.Object({
   runId: Type.String(),
   reason: Type.String(),
+  code: Type.String(),
 }));
 
 export const PipelineRunStopped = defineEvent('PipelineRunStopped', 1, Type.Object({
   runId: Type.String(),
+  stoppedBy: Type.Integer(),
 }));
 
 // ---- groups and release access (data rights) -------------------------------------------------

@@ -1,5 +1,9 @@
+import { randomUUID } from 'node:crypto';
 import type { InjectOptions } from 'fastify';
+import { streamName } from '@pz/contracts';
+import { runDecider } from '@pz/domain';
 import { newSecretKey } from '../../services/api/src/auth/secrets';
+import { systemContext } from '../../services/api/src/commands/command-context';
 import { CALLERS, identityOf, shareKeyOf, type CallerName } from './callers';
 import type { Reply, World } from './world';
 
@@ -269,6 +273,35 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     ...simple('verify the ledger', ADMIN_ONLY_WRITE, () => '/api/admin/ledger/verify/'),
     check: (_w, _caller, reply) => (reply.status === 200 && reply.body.ok !== true ? `the untouched ledger did not verify: ${reply.text.slice(0, 300)}` : null),
   });
+  // Pipelines and processes. One process per world, requested (never run: no job is queued) with
+  // alice's readable product as its output: it is shown to whoever may see that product.
+  const processes = new WeakMap<World, Promise<number>>();
+  const processOf = (w: World): Promise<number> => {
+    if (!processes.has(w)) {
+      processes.set(w, (async () => {
+        const [processId] = await w.server.deps.allocateIds('process');
+        const requested = await w.server.deps.bus.execute(runDecider, streamName('run', processId as number), {
+          type: 'RequestRun',
+          data: {
+            runId: randomUUID(), processId: processId as number, pipeline: 'combine_redshift_dedup', pipelineVersion: '1.0.0', displayName: 'Matrix run',
+            usedConfig: { param: {} }, inputs: [w.products.readable], inputDetails: [], releaseName: null, outputProductId: w.products.readable, ownerId: w.alice.userId, flagsTranslation: null,
+          },
+        }, systemContext(randomUUID()));
+        if (!requested.ok) throw new Error(requested.error.message);
+        return processId as number;
+      })());
+    }
+    return processes.get(w) as Promise<number>;
+  };
+  add(GET_HEAD, '/api/pipelines', simple('list', SIGNED_IN, () => '/api/pipelines/?name=combine_redshift_dedup'));
+  add(GET_HEAD, '/api/pipelines/:id', simple('one', SIGNED_IN, () => '/api/pipelines/1/'));
+  // Reached when its validation answers (no inputs): a run per cell would be a run per caller.
+  const REACHED_RUN = but(SIGNED_IN_WRITE, { other: 400, owner: 400, admin: 400, sessionWithCsrf: 400 });
+  add(['POST'], '/api/processes', simple('start a run without inputs', REACHED_RUN, () => '/api/processes/', () => ({ display_name: 'Matrix run', pipeline: 1, inputs: [], used_config: '{"param": {}}' })));
+  add(GET_HEAD, '/api/processes/:id', { label: 'a process', expect: SIGNED_IN, request: async (w) => ({ url: `/api/processes/${await processOf(w)}/` }) });
+  add(['GET'], '/api/processes/:id/stop', { label: 'stop a process', expect: OWNER_OR_ADMIN_WRITE, request: async (w) => ({ url: `/api/processes/${await processOf(w)}/stop/` }) });
+  add(GET_HEAD, '/api/products/:id/process_config', simple('live product', SIGNED_IN, (w) => `${product(w)}process_config/`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}process_config/`));
+
   add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
   return m;
 })();

@@ -11,8 +11,8 @@ import { dropSchema } from '@pz/database/testing';
  * The real `pzserver` Python client, unchanged (../shared/clients/pzserver), against the real
  * server as `npm start` runs it: on the embedded default (PGlite) and, when DATABASE_URL is set,
  * on PostgreSQL. tutorial.py makes the tutorial notebook's calls in its order, then every other
- * public method of PzServer, PzUpload and PzProduct (the pipeline methods wait for the pipelines
- * API), printing what each returned; each `it` below asserts on one step's result.
+ * public method of PzServer, PzUpload and PzProduct (the pipeline methods are in pipelines.py /
+ * pipelines.test.ts), printing what each returned; each `it` below asserts on one step's result.
  */
 
 const root = path.resolve(import.meta.dirname, '..', '..');

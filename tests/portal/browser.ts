@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -14,10 +14,32 @@ export async function launchChromium(): Promise<Browser> {
   });
 }
 
-/** Builds web/ when its build is missing or stale, as `npm start` does. */
+const BUILD_LOCK = path.join(REPOSITORY, 'web', '.build-lock');
+/** A lock older than this was left by a killed test run. */
+const STALE_LOCK_MS = 10 * 60_000;
+
+/**
+ * Builds web/ when its build is missing or stale, as `npm start` does. Browser test files run in
+ * parallel: one builds while the others wait on a lock folder, then find the build fresh.
+ */
 export function ensurePortalBuild(): void {
-  const result = spawnSync(process.execPath, [path.join(REPOSITORY, 'web', 'scripts', 'ensure-build.js')], { cwd: REPOSITORY, encoding: 'utf8' });
-  if (result.status !== 0) throw new Error(`portal build failed:\n${result.stdout}\n${result.stderr}`);
+  const deadline = Date.now() + STALE_LOCK_MS;
+  for (;;) {
+    try {
+      mkdirSync(BUILD_LOCK);
+      break;
+    } catch {
+      const age = Date.now() - (statSync(BUILD_LOCK, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > STALE_LOCK_MS || Date.now() > deadline) rmSync(BUILD_LOCK, { recursive: true, force: true });
+      else Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 500);
+    }
+  }
+  try {
+    const result = spawnSync(process.execPath, [path.join(REPOSITORY, 'web', 'scripts', 'ensure-build.js')], { cwd: REPOSITORY, encoding: 'utf8' });
+    if (result.status !== 0) throw new Error(`portal build failed:\n${result.stdout}\n${result.stderr}`);
+  } finally {
+    rmSync(BUILD_LOCK, { recursive: true, force: true });
+  }
 }
 
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');

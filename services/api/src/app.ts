@@ -30,6 +30,7 @@ import { isPortalRequest, servePortal, type PortalHandler } from './portal/porta
 import { ledgerRoutes } from './routes/ledger';
 import { groupRoutes } from './routes/groups';
 import { identityProviderRoutes } from './routes/identity-provider';
+import { pipelineRoutes } from './routes/pipelines';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -191,5 +192,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(ledgerRoutes);
   await app.register(groupRoutes);
   await app.register(identityProviderRoutes);
+  await app.register(pipelineRoutes);
   return app;
 }

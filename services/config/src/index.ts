@@ -70,6 +70,16 @@ export interface Config {
   readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
   /** Limits of the table readers against hostile files (docs/reliability.md, "Hostile files"). */
   readonly tableReaders: TableReaderSettings;
+  /** PIPELINE_WORKERS: pipeline runs this process executes at once (0: it runs none; `npm run worker` processes do). */
+  readonly pipelineWorkers: number;
+  /** PIPELINE_LEASE_MS: a run whose worker stopped reporting for this long is taken up by another worker. */
+  readonly pipelineLeaseMs: number;
+  /** PIPELINE_ATTEMPTS: runs of one process (first try and retries after a worker died) before it is failed. */
+  readonly pipelineAttempts: number;
+  /** PIPELINE_FLAGS_TRANSLATION: the flag translation rules Combine Redshift Catalogs uses when a run attaches none. */
+  readonly pipelineFlagsTranslation: string;
+  /** PIPELINE_START_DELAY_MS: hold each run this long once started (crash tests and demos; 0 in production). */
+  readonly pipelineStartDelayMs: number;
   /** Login through an OpenID Connect identity provider; null (no `OIDC_ISSUER`) leaves local accounts only. */
   readonly oidc: OidcSettings | null;
 }
@@ -207,6 +217,11 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerCheckpointIntervalS: intFrom(env, 'LEDGER_CHECKPOINT_INTERVAL_S', 60),
     ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
     bootstrapAdmin: bootstrapAdminFrom(env),
+    pipelineWorkers: intFrom(env, 'PIPELINE_WORKERS', 1),
+    pipelineLeaseMs: positiveIntFrom(env, 'PIPELINE_LEASE_MS', 60_000),
+    pipelineAttempts: positiveIntFrom(env, 'PIPELINE_ATTEMPTS', 2),
+    pipelineFlagsTranslation: path.resolve(env.PIPELINE_FLAGS_TRANSLATION ?? path.join('..', 'shared', 'data', 'redshift-catalogs', 'flags_translation.yaml')),
+    pipelineStartDelayMs: intFrom(env, 'PIPELINE_START_DELAY_MS', 0),
     tableReaders: {
       decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', 2),
       decodeQueue: intFrom(env, 'TABLE_DECODE_QUEUE', 16),

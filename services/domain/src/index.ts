@@ -5,3 +5,4 @@ export { userDecider, USERNAME, type UserCommand, type UserState } from './user'
 export { releaseDecider, productTypeDecider, type ReleaseCommand, type ReleaseState, type ProductTypeCommand } from './catalogue-setup';
 export { groupDecider, groupStreamId, GROUP_NAME, type GroupCommand, type GroupState } from './group';
 export { identityDecider, type IdentityCommand, type IdentityState } from './identity';
+export { runDecider, isFinished, type RunCommand, type RunState, type RunStatus } from './pipeline-run';

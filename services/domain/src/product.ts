@@ -73,6 +73,8 @@ export type ProductCommand =
   | { type: 'FailProductRegistry'; caller: Caller; fileId: number | null; code: string; reason: string }
   | { type: 'AssociateColumn'; caller: Caller; columnName: string; ucd: string | null; alias: string | null }
   | { type: 'PublishProduct'; caller: Caller }
+  /** A pipeline output (status 3) whose run failed or was stopped. */
+  | { type: 'FailProcessing'; caller: Caller; reason: string }
   | { type: 'DeleteProduct'; caller: Caller }
   | { type: 'SetOfficial'; caller: Caller; official: boolean }
   | { type: 'DeclareDerivation'; caller: Caller; derivedFrom: readonly number[] }
@@ -341,6 +343,9 @@ function decide(command: ProductCommand, state: ProductState): Result<PzEvent[],
       if (![...state.files.values()].some((f) => f.role === 0)) return err(domainError('VALIDATION_FAILED', 'cannot publish a product without a main file', 'status'));
       return decided([{ type: 'ProductPublished', data: { productId } }]);
     }
+    case 'FailProcessing':
+      if (state.status !== 3) return decided([]);
+      return decided([{ type: 'ProductProcessingFailed', data: { productId, reason: command.reason.slice(0, 2000) } }]);
     case 'DeleteProduct':
       if (deleted) return decided([]);
       return decided([{ type: 'ProductDeleted', data: { productId } }]);

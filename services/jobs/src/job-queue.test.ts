@@ -76,6 +76,9 @@ for (const backend of testBackends()) {
       await expireLeases();
       expect(await queue.claim(['crash-test'], 'third', 60_000)).toBeNull();
       expect(await queue.get(job.id)).toMatchObject({ state: 'failed', error: expect.stringContaining('stopped') });
+      // Those who record what a failure means find it among the recent failures of its kind.
+      expect((await queue.recentlyFailed('crash-test', new Date(Date.now() - 60_000))).map((j) => j.id)).toEqual([job.id]);
+      expect(await queue.recentlyFailed('crash-test', new Date(Date.now() + 60_000))).toEqual([]);
     });
 
     it('queues a failed attempt again while attempts remain, and not when the handler says it is final', async () => {

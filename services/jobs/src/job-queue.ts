@@ -54,6 +54,8 @@ export interface JobQueue {
   get(id: number): Promise<Job | null>;
   /** The newest job of `kind` for `subject`, whatever its state. */
   latest(kind: string, subject: string): Promise<Job | null>;
+  /** Jobs of `kind` failed for good since `since`, newest first (at most 100): for recording what their failure means. */
+  recentlyFailed(kind: string, since: Date): Promise<Job[]>;
 }
 
 interface JobRow {
@@ -197,6 +199,8 @@ export async function openJobQueue(database: Database): Promise<JobQueue> {
     get: (id) => one(sql<JobRow>`SELECT ${SELECTED} FROM jobs WHERE id = ${id}`),
 
     latest: (kind, subject) => one(sql<JobRow>`SELECT ${SELECTED} FROM jobs WHERE kind = ${kind} AND subject = ${subject} ORDER BY id DESC LIMIT 1`),
+    recentlyFailed: async (kind, since) =>
+      (await sql<JobRow>`SELECT ${SELECTED} FROM jobs WHERE kind = ${kind} AND state = 'failed' AND updated_at >= ${since.toISOString()}::timestamptz ORDER BY updated_at DESC LIMIT 100`.execute(db)).rows.map(toJob),
   };
   return queue;
 }

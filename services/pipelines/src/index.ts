@@ -18,3 +18,7 @@ export { resolveDuplicates, type DuplicateCandidates, type DuplicateResolution }
 export { tiebreakGroup, TIE_RESULT, DELTA_Z_RULE, type TieResult, type TiebreakCriteria } from './duplicates/tiebreak-group';
 export { parseExpression, compileExpression, holds, columnsOf, type Expression, type ScalarValue } from './expression';
 export { PIPELINE_ERROR_CODES, type PipelineError, type PipelineErrorCode } from './errors';
+export { Z_ERR_RULE } from './duplicates/resolve-duplicates';
+export type { CombineProgress } from './combine/combine-request';
+export { makeTrainingSet, DUPLICATE_CRITERIA, type DuplicateCriteria, type TrainingSetRequest, type TrainingSetSummary } from './training-set/make-training-set';
+export { parquetToCsv } from './catalog-io/parquet-to-csv';

@@ -38,6 +38,7 @@ export async function combineCatalogs(request: CombineRequest): Promise<Result<C
     prepared.push(result.value);
   }
   const catalog = stackCatalogs(prepared);
+  await request.onProgress?.({ stage: 'read', rowsRead: catalog.rowCount, pairsFound: null });
   const inputs = prepared.map(summarizeInput);
   // The stacked copy is all that is needed from here: let the per-input columns be collected.
   prepared.length = 0;
@@ -46,11 +47,14 @@ export async function combineCatalogs(request: CombineRequest): Promise<Result<C
   started = performance.now();
   const resolution: DuplicateResolution | null = request.mode === 'concatenate' ? null : resolveDuplicates(catalog, rules);
   const duplicatesSeconds = secondsSince(started);
+  await request.onProgress?.({ stage: 'crossmatch', rowsRead: catalog.rowCount, pairsFound: resolution?.pairs ?? null });
 
   started = performance.now();
-  const rows = selectOutputRows(request.mode, catalog.rowCount, resolution?.tieResult ?? null);
+  const cut = request.zFlagHomogenizedCut;
+  const rows = selectOutputRows(request.mode, catalog.rowCount, resolution?.tieResult ?? null, cut === undefined || cut === null ? null : { flags: catalog.zFlagHomogenized, min: cut });
   const written = await writeCombinedParquet(request.outputPath, catalog, rows, resolution?.tieResult ?? null);
   if (!written.ok) return written;
+  await request.onProgress?.({ stage: 'write', rowsRead: catalog.rowCount, pairsFound: resolution?.pairs ?? null });
 
   return ok({
     mode: request.mode,

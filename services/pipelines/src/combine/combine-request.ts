@@ -10,8 +10,9 @@ import type { TranslationRules } from '../flags/translation-rules';
 export const COMBINE_MODES = ['concatenate', 'concatenate_and_mark_duplicates', 'deduplicate'] as const;
 export type CombineMode = (typeof COMBINE_MODES)[number];
 
-export const REQUIRED_ROLES = ['id', 'ra', 'dec', 'z', 'z_flag'] as const;
-export const OPTIONAL_ROLES = ['z_err', 'survey'] as const;
+/** Position and redshift are needed; an input without id, flag, error or survey reads them as missing. */
+export const REQUIRED_ROLES = ['ra', 'dec', 'z'] as const;
+export const OPTIONAL_ROLES = ['id', 'z_flag', 'z_err', 'survey'] as const;
 export type ColumnRole = (typeof REQUIRED_ROLES)[number] | (typeof OPTIONAL_ROLES)[number];
 
 /** The input file's column for each role (its column association). */
@@ -36,6 +37,16 @@ export interface CombineRequest {
   readonly outputPath: string;
   /** Overrides the rules' `crossmatch_radius_arcsec`. */
   readonly crossmatchRadiusArcsec?: number;
+  /** Rows whose `z_flag_homogenized` is below this (or missing) are left out of the output (after the crossmatch). */
+  readonly zFlagHomogenizedCut?: number | null;
+  /** Told after each stage: rows read so far, sky pairs found (null before the crossmatch); awaited, so it may record them. */
+  readonly onProgress?: (progress: CombineProgress) => void | Promise<void>;
+}
+
+export interface CombineProgress {
+  readonly stage: 'read' | 'crossmatch' | 'write';
+  readonly rowsRead: number;
+  readonly pairsFound: number | null;
 }
 
 const invalid = (message: string, field: string) => pipelineFailure('COMBINE_REQUEST_INVALID', message, field);
@@ -46,6 +57,8 @@ export function validateCombineRequest(request: CombineRequest): Result<CombineR
   if (request.inputs.length === 0) return invalid('at least one input catalog is needed', 'inputs');
   const radius = request.crossmatchRadiusArcsec;
   if (radius !== undefined && !(radius > 0 && radius <= 3600)) return invalid('the crossmatch radius must be in (0, 3600] arcsec', 'crossmatchRadiusArcsec');
+  const cut = request.zFlagHomogenizedCut;
+  if (cut !== undefined && cut !== null && !Number.isFinite(cut)) return invalid('z_flag_homogenized_value_to_cut must be a number', 'zFlagHomogenizedCut');
   const sources = new Set<string>();
   for (const [i, input] of request.inputs.entries()) {
     if (input.source.trim() === '') return invalid('every input needs a source name', `inputs[${i}].source`);

@@ -8,6 +8,8 @@ export interface DuplicateCandidates {
   readonly ra: Float64Array;
   readonly dec: Float64Array;
   readonly z: Float64Array;
+  /** NaN = none; the smaller error wins once the rules' tiebreaking columns are equal. */
+  readonly zErr?: Float64Array;
   /** -1 = none. */
   readonly zFlagHomogenized: Int8Array;
   /** Index into `instrumentTypes`, -1 = none. */
@@ -24,6 +26,8 @@ export interface DuplicateResolution {
   /** Rows eliminated by each rule: each tiebreaking column, then `delta_z_threshold`. */
   readonly eliminatedBy: Readonly<Record<string, number>>;
   readonly hardTieRows: number;
+  /** Pairs of rows found within the radius (before chaining into groups). */
+  readonly pairs: number;
   /** Rows with z_flag_homogenized = 6, left out of the crossmatch (and of a deduplicated output). */
   readonly stars: number;
 }
@@ -50,6 +54,9 @@ function scoreColumn(column: TiebreakColumn, rows: DuplicateCandidates, rules: T
  * Finds every group of rows within the crossmatch radius of each other (within and across
  * catalogs; stars left out) and decides which row of each group is kept (see tiebreak-group.ts).
  */
+/** The smallest-error rule's name in the per-rule counts: after the rules' columns, before delta z. */
+export const Z_ERR_RULE = 'z_err';
+
 export function resolveDuplicates(rows: DuplicateCandidates, rules: TranslationRules): DuplicateResolution {
   const tieResult = new Uint8Array(rows.rowCount).fill(TIE_RESULT.selected);
   const include = new Uint8Array(rows.rowCount);
@@ -63,15 +70,22 @@ export function resolveDuplicates(rows: DuplicateCandidates, rules: TranslationR
     }
   }
   const sets = new UnionFind(rows.rowCount);
-  findSkyPairs({ ra: rows.ra, dec: rows.dec, include }, rules.crossmatchRadiusArcsec, (a, b) => sets.union(a, b));
+  let pairs = 0;
+  findSkyPairs({ ra: rows.ra, dec: rows.dec, include }, rules.crossmatchRadiusArcsec, (a, b) => {
+    pairs++;
+    sets.union(a, b);
+  });
   const { start, members } = groupsOf(sets, rows.rowCount);
 
   const criteria: TiebreakCriteria = {
-    scores: rules.tiebreakingPriority.map((name) => ({ name, score: scoreColumn(name, rows, rules) })),
+    scores: [
+      ...rules.tiebreakingPriority.map((name) => ({ name, score: scoreColumn(name, rows, rules) })),
+      ...(rows.zErr ? [{ name: Z_ERR_RULE, score: Float64Array.from(rows.zErr, (e) => (Number.isNaN(e) ? -Infinity : -e)) }] : []),
+    ],
     z: rows.z,
     deltaZThreshold: rules.deltaZThreshold,
   };
-  const eliminatedBy: Record<string, number> = Object.fromEntries([...rules.tiebreakingPriority, DELTA_Z_RULE].map((rule) => [rule, 0]));
+  const eliminatedBy: Record<string, number> = Object.fromEntries([...rules.tiebreakingPriority, ...(rows.zErr ? [Z_ERR_RULE] : []), DELTA_Z_RULE].map((rule) => [rule, 0]));
   let hardTieRows = 0;
   const groups = start.length - 1;
   for (let g = 0; g < groups; g++) {
@@ -81,5 +95,5 @@ export function resolveDuplicates(rows: DuplicateCandidates, rules: TranslationR
       if (outcome.eliminatedBy) eliminatedBy[outcome.eliminatedBy] = (eliminatedBy[outcome.eliminatedBy] ?? 0) + 1;
     }
   }
-  return { tieResult, groups, rowsInGroups: members.length, eliminatedBy, hardTieRows, stars };
+  return { tieResult, groups, rowsInGroups: members.length, eliminatedBy, hardTieRows, pairs, stars };
 }
