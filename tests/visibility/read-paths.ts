@@ -50,7 +50,7 @@ const GET_HEAD = ['GET', 'HEAD'] as const;
 
 export const READ_PATHS: readonly ReadPath[] = [
   ...byId('/api/products/:id', 'product', GET_HEAD, (id) => `/api/products/${id}/`),
-  ...['read_data', 'main_file_info', 'registry/status', 'download', 'download/status', 'download/main-file/status', 'download_main_file', 'shares'].flatMap((sub) =>
+  ...['read_data', 'main_file_info', 'registry/status', 'download', 'download/status', 'download/main-file/status', 'download_main_file', 'shares', 'process_config'].flatMap((sub) =>
     byId(`/api/products/:id/${sub}`, 'product', GET_HEAD, (id) => `/api/products/${id}/${sub}/`)),
   // The pzserver client runs registry with a GET: for the owner and admins it registers the main
   // file again (a write, which would change the product under the prepared links); everyone else
@@ -130,6 +130,22 @@ export const NOT_ABOUT_PRODUCTS: Readonly<Record<string, string>> = {
   'HEAD /api/ledger/public-key': 'the signing key',
   'GET /api/admin/ledger/inclusion-proof': 'admins only (who see every product)',
   'HEAD /api/admin/ledger/inclusion-proof': 'admins only (who see every product)',
+  'GET /api/auth/providers': 'the identity providers one may log in through',
+  'HEAD /api/auth/providers': 'the identity providers one may log in through',
+  'GET /api/auth/oidc/login': 'a redirect to the identity provider',
+  'HEAD /api/auth/oidc/login': 'a redirect to the identity provider',
+  'GET /api/auth/oidc/callback': 'the identity provider\'s answer, starting a session',
+  'HEAD /api/auth/oidc/callback': 'the identity provider\'s answer, starting a session',
+  'GET /api/pipelines': 'the pipelines and their parameters',
+  'HEAD /api/pipelines': 'the pipelines and their parameters',
+  'GET /api/pipelines/:id': 'a pipeline and its parameters',
+  'HEAD /api/pipelines/:id': 'a pipeline and its parameters',
+  // Runs are named by a run id, not a product's: the fixtures have none. The route answers through
+  // canSeeProduct on the run's output (404 exactly as for no run); routes/pipelines.test.ts hides
+  // an output and sees the run and its stop answer 404.
+  'GET /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
+  'HEAD /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
+  'GET /api/processes/:id/stop': 'stops a run (a GET, as the client calls it): its output product must be visible (canSeeProduct)',
 };
 
 /** Routes of the API documentation (static). */

@@ -196,6 +196,13 @@ for (const backend of testBackends()) {
       expect((await call('GET', `/api/products/${String(started.body.upload)}/`, alice.auth)).body.status).toBe(9);
       expect((await call('GET', `/api/processes/${id}/stop/`, alice.auth)).body.status).toBe('Stopped');
       expect((await call('GET', '/api/processes/999999/', alice.auth)).status).toBe(404);
+      // A run is seen by who may see its output: deleted, the output is its owner's (and admins') alone, and so is the run.
+      expect((await call('GET', `/api/processes/${id}/`, bob.auth)).status).toBe(200);
+      expect((await call('DELETE', `/api/products/${String(started.body.upload)}/`, alice.auth)).status).toBe(204);
+      const hidden = await call('GET', `/api/processes/${id}/`, bob.auth);
+      expect(hidden.status).toBe(404);
+      expect((await call('GET', `/api/processes/${id}/stop/`, bob.auth)).status).toBe(404);
+      expect((await call('GET', `/api/processes/${id}/`, alice.auth)).status).toBe(200);
     });
   });
 }
