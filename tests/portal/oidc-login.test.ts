@@ -13,6 +13,8 @@ import { ensurePortalBuild, launchChromium, seriousAxeViolations } from './brows
  * server process as `npm start` runs it, the `oidc-provider` package on another loopback port
  * with its own login and consent pages, chromium in between.
  */
+const ADMIN_PASSWORD = 'the coordination group passphrase';
+
 describe('the portal, logging in through an identity provider', () => {
   let idp: TestIdentityProvider;
   let server: ApiProcess;
@@ -20,6 +22,7 @@ describe('the portal, logging in through an identity provider', () => {
   let browser: Browser;
   let page: Page;
   let origin: string;
+  let restrictedName = '';
   const pageErrors: string[] = [];
 
   beforeAll(async () => {
@@ -33,6 +36,7 @@ describe('the portal, logging in through an identity provider', () => {
         DATA_DIR: dataDir, DATABASE_URL: '', EVENTSTORE_URL: '', LOG_LEVEL: 'warn',
         OIDC_ISSUER: `http://127.0.0.1:${idpPort}`, OIDC_CLIENT_ID: 'photoz', OIDC_CLIENT_SECRET: 'photoz-secret',
         OIDC_SCOPES: 'openid profile email groups', OIDC_DISPLAY_NAME: 'Test IdP',
+        PZ_BOOTSTRAP_ADMIN: 'coord', PZ_BOOTSTRAP_ADMIN_PASSWORD: ADMIN_PASSWORD,
       },
       startupMs: 90_000,
     });
@@ -41,6 +45,20 @@ describe('the portal, logging in through an identity provider', () => {
     idp = await startTestIdentityProvider([{
       client_id: 'photoz', client_secret: 'photoz-secret', redirect_uris: [`${origin}/api/auth/oidc/callback/`], grant_types: ['authorization_code'], response_types: ['code'],
     }], { port: idpPort });
+    // A release open to the group `dp1` only, with one product in it (the admin registers both).
+    const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ username: 'coord', password: ADMIN_PASSWORD }) });
+    expect(login.status).toBe(200);
+    const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+    const csrf = ((await login.json()) as { csrf_token: string }).csrf_token;
+    const asAdmin = async (method: string, pathname: string, body: unknown) => {
+      const response = await fetch(`${origin}/api/${pathname}`, { method, headers: { cookie, 'x-csrftoken': csrf, 'content-type': 'application/json' }, body: JSON.stringify(body) });
+      expect(response.status, `${method} ${pathname}: ${await response.clone().text()}`).toBeLessThan(300);
+      return (await response.json()) as Record<string, unknown>;
+    };
+    await asAdmin('POST', 'admin/groups/', { name: 'dp1', description: 'DP1 data rights' });
+    const release = await asAdmin('POST', 'admin/releases/', { name: 'DP7', display_name: 'Data Preview 7' });
+    await asAdmin('PUT', `releases/${release.id as number}/access/`, { groups: ['dp1'] });
+    restrictedName = (await asAdmin('POST', 'products/', { display_name: 'DP7 training set', product_type: 'training_set', release: 'DP7' })).internal_name as string;
     browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     context.setDefaultTimeout(10_000);
@@ -86,11 +104,17 @@ describe('the portal, logging in through an identity provider', () => {
     await page.getByRole('button', { name: 'nina ▾' }).click();
     await page.getByRole('link', { name: 'My products' }).click();
     await page.waitForURL(`${origin}/me/products`);
+    // The claim's group `dp1` opens the release restricted to it: the account page says where it comes from, the product shows.
+    await page.goto(`${origin}/me/account`);
+    await page.getByTestId('my-groups').filter({ hasText: 'dp1' }).filter({ hasText: 'from your identity provider' }).waitFor();
+    await page.goto(`${origin}/product/${restrictedName}`);
+    await page.getByRole('heading', { level: 1, name: 'DP7 training set' }).waitFor();
     expect(pageErrors).toEqual([]);
   });
 
   it('logs the same person in again after a log out, as the same account, with what the provider says now', async () => {
-    idp.accounts.set('nina-42', { preferred_username: 'nina', given_name: 'Nina', family_name: 'Hernitschek-Rubin', email: 'nina@example.org', groups: ['dp1', 'rubin'] });
+    // The provider no longer says `dp1`: at this login the membership goes, and the DP7 product with it.
+    idp.accounts.set('nina-42', { preferred_username: 'nina', given_name: 'Nina', family_name: 'Hernitschek-Rubin', email: 'nina@example.org', groups: ['rubin'] });
     await page.getByRole('button', { name: 'nina ▾' }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in', exact: true }).waitFor();
@@ -103,6 +127,11 @@ describe('the portal, logging in through an identity provider', () => {
     await page.getByRole('button', { name: 'nina ▾' }).waitFor();
     const me = await page.evaluate(async () => (await fetch('/api/logged_user/')).json() as Promise<{ username: string; last_name: string }>);
     expect(me).toMatchObject({ username: 'nina', last_name: 'Hernitschek-Rubin' });
+    await page.goto(`${origin}/me/account`);
+    await page.getByTestId('my-groups').filter({ hasText: 'rubin' }).waitFor();
+    expect(await page.getByTestId('my-groups').textContent()).not.toContain('dp1');
+    await page.goto(`${origin}/product/${restrictedName}`);
+    await page.getByText(`No product named "${restrictedName}"`).waitFor();
     expect(pageErrors).toEqual([]);
   });
 
