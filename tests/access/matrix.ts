@@ -247,5 +247,10 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     check: (_w, _caller, reply) => (reply.status === 200 && reply.body.ok !== true ? `the untouched ledger did not verify: ${reply.text.slice(0, 300)}` : null),
   });
   add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
+
+  // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
+  for (const sub of ['provenance']) {
+    add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/`));
+  }
   return m;
 })();

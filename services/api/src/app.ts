@@ -28,6 +28,7 @@ import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
 import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
 import { ledgerRoutes } from './routes/ledger';
+import { provenanceRoutes } from './routes/provenance';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -187,5 +188,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(downloadRoutes);
   await app.register(shareRoutes);
   await app.register(ledgerRoutes);
+  await app.register(provenanceRoutes);
   return app;
 }
