@@ -249,8 +249,11 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
 
   // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
-  for (const sub of ['provenance']) {
-    add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/`));
+  const now = () => encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+  for (const sub of ['provenance', 'provenance/prov-json', 'history', 'as-of']) {
+    const query = sub === 'as-of' ? `?at=${now()}` : '';
+    add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
   }
+  add(GET_HEAD, '/api/products/as-of', { ...simple('the catalogue then', SIGNED_IN, () => `/api/products/as-of/?at=${now()}`) });
   return m;
 })();

@@ -29,6 +29,7 @@ import { shareRoutes } from './routes/shares';
 import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
 import { ledgerRoutes } from './routes/ledger';
 import { provenanceRoutes } from './routes/provenance';
+import { historyRoutes } from './routes/history';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -189,5 +190,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(shareRoutes);
   await app.register(ledgerRoutes);
   await app.register(provenanceRoutes);
+  await app.register(historyRoutes);
   return app;
 }

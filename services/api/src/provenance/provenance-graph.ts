@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { CatalogueTables, ProvenanceTables } from '@pz/projections';
 import { visibleProductIds, type Viewer } from '../visibility/product-visibility';
-import { lineageOf, type Direction } from './lineage-query';
+import { lineageOf, type Direction, type LineageEdge } from './lineage-query';
 
 /** A product in a lineage answer, as the viewer may see it: in full, or as a placeholder. */
 export type GraphNode =
@@ -65,7 +65,19 @@ export const productNodeId = (id: number) => `product-${id}`;
  * graph is kept, its id, name, owner and contents are not. Runs show only when their output may
  * be seen, and name a redacted input by its placeholder.
  */
-export async function provenanceGraph({ catalogue, provenance }: LineageDbs, viewer: Viewer, productId: number, direction: Direction, depth: number | null): Promise<ProvenanceGraph> {
+export async function provenanceGraph(dbs: LineageDbs, viewer: Viewer, productId: number, direction: Direction, depth: number | null): Promise<ProvenanceGraph> {
+  return (await lineageView(dbs, viewer, productId, direction, depth)).graph;
+}
+
+/** The graph, with what the PROV export needs beside it: which products are visible and the node id of each product reached. */
+export interface LineageView {
+  readonly graph: ProvenanceGraph;
+  readonly visible: ReadonlySet<number>;
+  readonly nodeIds: ReadonlyMap<number, string>;
+  readonly edges: readonly LineageEdge[];
+}
+
+export async function lineageView({ catalogue, provenance }: LineageDbs, viewer: Viewer, productId: number, direction: Direction, depth: number | null): Promise<LineageView> {
   const lineage = await lineageOf(provenance, productId, direction, depth ?? undefined);
   const reached = [...lineage.depths.entries()].sort((a, b) => a[1] - b[1] || a[0] - b[0]);
   const visible = await visibleProductIds(catalogue, viewer, reached.map(([id]) => id));
@@ -104,5 +116,5 @@ export async function provenanceGraph({ catalogue, provenance }: LineageDbs, vie
     requested_at: r.requested_at.toISOString(), started_at: r.started_at?.toISOString() ?? null, ended_at: r.ended_at?.toISOString() ?? null,
     agent: r.username,
   }));
-  return { product_id: productId, direction, depth, nodes, edges, runs };
+  return { graph: { product_id: productId, direction, depth, nodes, edges, runs }, visible, nodeIds, edges: lineage.edges };
 }

@@ -2,7 +2,9 @@ import { Type } from 'typebox';
 import { requireUser } from '../auth/authenticate';
 import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
-import { provenanceGraph, type LineageDbs } from '../provenance/provenance-graph';
+import { streamName, type RecordedEvent } from '@pz/contracts';
+import { lineageView, provenanceGraph, type LineageDbs } from '../provenance/provenance-graph';
+import { provJson } from '../provenance/prov-json';
 import { MAX_DEPTH, type Direction } from '../provenance/lineage-query';
 import { Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
@@ -40,6 +42,9 @@ export const GraphSchema = Type.Object({
   runs: Type.Array(Run),
 });
 
+/** Products one PROV export may describe (each is a stream read). */
+const MAX_EXPORTED_PRODUCTS = 500;
+
 /** Where the lineage queries read: the catalogue (visibility, names) and the provenance model. */
 export const lineageDbs = (app: PzApp): LineageDbs => ({ catalogue: app.deps.catalogue, provenance: app.deps.provenance });
 
@@ -56,5 +61,28 @@ export async function provenanceRoutes(app: PzApp): Promise<void> {
     const direction: Direction = request.query.direction ?? 'both';
     if (request.query.depth !== undefined && request.query.depth < 1) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: 'depth must be at least 1', field: 'depth' });
     return provenanceGraph(dbs, caller, row.id, direction, request.query.depth ?? null);
+  });
+
+  app.get('/api/products/:id/provenance/prov-json/', {
+    schema: {
+      summary: `The lineage as W3C PROV-JSON: product versions (with content hashes) are entities, uploads/edits/pipeline runs activities, users agents; products the caller may not see are \`pz:redacted-<n>\` entities. At most ${MAX_EXPORTED_PRODUCTS} products; narrow with depth`,
+      params: IdParams, querystring: GraphQuery, response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'a PROV-JSON document' }), 400: Detail, 401: Detail, 404: Detail },
+    },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const row = await visibleProduct(app.deps, caller, request.params.id, reply);
+    if (!row) return reply;
+    const view = await lineageView(dbs, caller, row.id, request.query.direction ?? 'both', request.query.depth ?? null);
+    if (view.visible.size > MAX_EXPORTED_PRODUCTS) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `the lineage holds ${view.visible.size} products, more than the ${MAX_EXPORTED_PRODUCTS} one export may hold; ask for fewer with depth or direction`, field: 'depth' });
+    const products = new Map<number, RecordedEvent[]>();
+    for (const id of view.visible) products.set(id, await app.deps.store.readStream(streamName('product', id)));
+    const ownerIds = [...products.values()].flatMap((events) => events.filter((e) => e.type === 'ProductRegistered').map((e) => (e.data as { ownerId: number }).ownerId));
+    const agents = view.graph.runs.flatMap((r) => (r.agent ? [r.agent] : []));
+    const users = ownerIds.length || agents.length
+      ? await app.deps.catalogue.selectFrom('users').select(['id', 'username']).where((eb) => eb.or([eb('id', 'in', [0, ...ownerIds]), eb('username', 'in', ['', ...agents])])).execute()
+      : [];
+    const doc = provJson({ namespace: `${app.deps.config.publicUrl}/api/prov/`, products, nodeIds: view.nodeIds, edges: view.edges, runs: view.graph.runs, users: new Map(users.map((u) => [u.id, u.username])) });
+    return doc;
   });
 }
