@@ -255,5 +255,6 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
   }
   add(GET_HEAD, '/api/products/as-of', { ...simple('the catalogue then', SIGNED_IN, () => `/api/products/as-of/?at=${now()}`) });
+  add(GET_HEAD, '/api/admin/audit', simple('the audit feed', ADMIN_ONLY_READ, () => '/api/admin/audit/?limit=5'), simple('the audit export', ADMIN_ONLY_READ, () => '/api/admin/audit/?format=csv&type=ProductDeleted'));
   return m;
 })();

@@ -30,6 +30,7 @@ import { isPortalRequest, servePortal, type PortalHandler } from './portal/porta
 import { ledgerRoutes } from './routes/ledger';
 import { provenanceRoutes } from './routes/provenance';
 import { historyRoutes } from './routes/history';
+import { auditRoutes } from './routes/audit';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -191,5 +192,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(ledgerRoutes);
   await app.register(provenanceRoutes);
   await app.register(historyRoutes);
+  await app.register(auditRoutes);
   return app;
 }
