@@ -21,55 +21,94 @@ export interface Lineage {
 /** Deepest walk answered: far beyond any real lineage, it bounds the work if a cycle ever slipped in. */
 export const MAX_DEPTH = 10_000;
 
+interface EdgeRow {
+  readonly product_id: number;
+  readonly parent_id: number;
+  readonly source: string;
+  readonly run_id: string | null;
+}
+
 /**
- * Ancestors or descendants of a product to `depth` steps, by one recursive query over the edge
- * table. Each step keeps (product, distance) pairs; UNION drops repeats, so diamonds cost one
- * row per distance and the depth bound ends any cycle.
+ * The edges walked from `start` in one direction, by one recursive query. To any depth the walk
+ * keeps product ids only: UNION drops a product reached before, so each product is visited once
+ * (diamonds and any cycle cost nothing more). To a given depth it keeps (product, distance)
+ * pairs, bounded by that depth. The same statement returns every edge leaving a product walked,
+ * which are exactly the edges among the products shown on that side.
  */
-async function reach(db: Kysely<ProvenanceTables>, start: number, direction: 'ancestors' | 'descendants', depth: number): Promise<Map<number, number>> {
+async function walk(db: Kysely<ProvenanceTables>, start: number, direction: 'ancestors' | 'descendants', depth: number | null): Promise<EdgeRow[]> {
   const [from, to] = direction === 'ancestors' ? ['product_id', 'parent_id'] : ['parent_id', 'product_id'];
-  const rows = await sql<{ id: number; depth: number }>`
-    WITH RECURSIVE walk(id, depth) AS (
-      SELECT ${sql.ref(to)}, 1 FROM provenance_edges WHERE ${sql.ref(from)} = ${start}
-      UNION
-      SELECT e.${sql.ref(to)}, w.depth + 1 FROM provenance_edges e JOIN walk w ON e.${sql.ref(from)} = w.id WHERE w.depth < ${depth}
-    )
-    SELECT id, min(depth)::int AS depth FROM walk WHERE id <> ${start} GROUP BY id`.execute(db);
-  return new Map(rows.rows.map((r) => [Number(r.id), Number(r.depth)]));
+  const walked = depth === null
+    ? sql`WITH RECURSIVE walk(id) AS (
+        SELECT ${sql.ref(to)} FROM provenance_edges WHERE ${sql.ref(from)} = ${start}
+        UNION
+        SELECT e.${sql.ref(to)} FROM provenance_edges e JOIN walk w ON e.${sql.ref(from)} = w.id
+      )`
+    : sql`WITH RECURSIVE walk(id, depth) AS (
+        SELECT ${sql.ref(to)}, 1 FROM provenance_edges WHERE ${sql.ref(from)} = ${start}
+        UNION
+        SELECT e.${sql.ref(to)}, w.depth + 1 FROM provenance_edges e JOIN walk w ON e.${sql.ref(from)} = w.id WHERE w.depth < ${depth - 1}
+      )`;
+  // To a depth d, edges leave the products at most d - 1 steps away (the last step's ends are shown, not walked from).
+  const rows = await sql<EdgeRow>`${walked}
+    SELECT e.product_id, e.parent_id, e.source, e.run_id FROM provenance_edges e
+    WHERE e.${sql.ref(from)} = ${start} OR e.${sql.ref(from)} IN (${depth === null ? sql`SELECT id FROM walk` : sql`SELECT id FROM walk WHERE depth < ${depth}`})
+    ORDER BY e.product_id, e.parent_id, e.source`.execute(db);
+  return rows.rows.map((r) => ({ product_id: Number(r.product_id), parent_id: Number(r.parent_id), source: r.source, run_id: r.run_id }));
+}
+
+/** Shortest distance from `start` to each product, walking the edges in one direction (breadth first). */
+function distances(start: number, edges: readonly { product_id: number; parent_id: number }[], direction: 'ancestors' | 'descendants', within: ReadonlySet<number>): Map<number, number> {
+  const next = new Map<number, number[]>();
+  for (const e of edges) {
+    const [a, b] = direction === 'ancestors' ? [e.product_id, e.parent_id] : [e.parent_id, e.product_id];
+    if (!within.has(b)) continue;
+    const list = next.get(a);
+    if (list) list.push(b);
+    else next.set(a, [b]);
+  }
+  const depth = new Map<number, number>();
+  let frontier = [start];
+  for (let d = 1; frontier.length; d++) {
+    const following: number[] = [];
+    for (const id of frontier) {
+      for (const n of next.get(id) ?? []) {
+        if (n === start || depth.has(n)) continue;
+        depth.set(n, d);
+        following.push(n);
+      }
+    }
+    frontier = following;
+  }
+  return depth;
 }
 
 /** The lineage of `start`: products reached in `direction`, and every edge between the products shown. */
 export async function lineageOf(db: Kysely<ProvenanceTables>, start: number, direction: Direction, depth: number = MAX_DEPTH): Promise<Lineage> {
-  const bound = Math.min(Math.max(1, depth), MAX_DEPTH);
-  const depths = new Map<number, number>();
-  if (direction !== 'descendants') for (const [id, d] of await reach(db, start, 'ancestors', bound)) depths.set(id, d);
-  const below = direction !== 'ancestors' ? await reach(db, start, 'descendants', bound) : new Map<number, number>();
-  for (const [id, d] of below) depths.set(id, Math.min(d, depths.get(id) ?? d));
-  const shown = [start, ...depths.keys()];
-  const rows = await db
-    .selectFrom('provenance_edges')
-    .select(['product_id', 'parent_id', 'source', 'run_id'])
-    .where('product_id', 'in', shown)
-    .where('parent_id', 'in', shown)
-    .orderBy('product_id').orderBy('parent_id').orderBy('source')
-    .execute();
-  // With both directions, an edge between an ancestor and a descendant is a shortcut past the start: kept, it is true.
-  const edges = rows
-    .filter((r) => edgeOnWalk(r, start, direction, depths, below))
-    .map((r): LineageEdge => ({ productId: r.product_id, parentId: r.parent_id, source: r.source === 'declared' ? 'declared' : 'run', runId: r.run_id }));
+  const bound = depth >= MAX_DEPTH ? null : Math.max(1, depth);
+  const up = direction !== 'descendants' ? await walk(db, start, 'ancestors', bound) : [];
+  const down = direction !== 'ancestors' ? await walk(db, start, 'descendants', bound) : [];
+  const above = new Set(up.map((e) => e.parent_id).filter((id) => id !== start));
+  const below = new Set(down.map((e) => e.product_id).filter((id) => id !== start));
+  // Both directions: an edge from a descendant straight to an ancestor is a shortcut past the start; it is true, so it is shown.
+  const across = above.size && below.size
+    ? await db.selectFrom('provenance_edges').select(['product_id', 'parent_id', 'source', 'run_id']).where('product_id', 'in', [...below]).where('parent_id', 'in', [...above]).execute()
+    : [];
+  const depths = distances(start, up, 'ancestors', above);
+  for (const [id, d] of distances(start, down, 'descendants', below)) depths.set(id, Math.min(d, depths.get(id) ?? d));
+  const seen = new Set<string>();
+  const edges: LineageEdge[] = [];
+  for (const r of [...up, ...down, ...across]) {
+    const key = `${r.product_id} ${r.parent_id} ${r.source}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    edges.push({ productId: r.product_id, parentId: r.parent_id, source: r.source === 'declared' ? 'declared' : 'run', runId: r.run_id });
+  }
   return { depths, edges };
-}
-
-/** An edge belongs to the answer when both its ends are on the walked side(s) of the start. */
-function edgeOnWalk(edge: { product_id: number; parent_id: number }, start: number, direction: Direction, depths: ReadonlyMap<number, number>, below: ReadonlyMap<number, number>): boolean {
-  if (direction === 'both') return true;
-  const side = (id: number) => id === start || (direction === 'descendants' ? below.has(id) : depths.has(id));
-  return side(edge.product_id) && side(edge.parent_id);
 }
 
 /** Whether making `productId` derive from `parents` would close a cycle: the parents' ancestry (or a parent itself) reaching it. */
 export async function derivationCycle(db: Kysely<ProvenanceTables>, productId: number, parents: readonly number[]): Promise<number | null> {
   if (parents.includes(productId)) return productId;
-  const descendants = await reach(db, productId, 'descendants', MAX_DEPTH);
+  const descendants = new Set((await walk(db, productId, 'descendants', null)).map((e) => e.product_id));
   return parents.find((p) => descendants.has(p)) ?? null;
 }
