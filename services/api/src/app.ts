@@ -32,6 +32,7 @@ import { provenanceRoutes } from './routes/provenance';
 import { historyRoutes } from './routes/history';
 import { auditRoutes } from './routes/audit';
 import { eventRoutes } from './routes/events';
+import { webhookRoutes } from './routes/webhooks';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -195,5 +196,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(historyRoutes);
   await app.register(auditRoutes);
   await app.register(eventRoutes);
+  await app.register(webhookRoutes);
   return app;
 }

@@ -17,6 +17,9 @@ import { createIdAllocator } from './ids';
 import { migrateReadFailures } from './registry/read-failures';
 import { configureTableReaders } from '@pz/tables';
 import { seedReferenceData } from './seed';
+import { startDispatcher } from './webhooks/dispatcher';
+import { parseAllowList } from './webhooks/target-guard';
+import { migrateWebhooks, type WebhookTables } from './webhooks/webhook-store';
 
 export interface RunningServices {
   readonly deps: AppDeps;
@@ -42,6 +45,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const bus = createCommandBus(store, { waitForProjection: (position) => projector.waitFor(position, 10_000) });
   const allocateIds = await createIdAllocator(database);
   await migrateReadFailures(database);
+  await migrateWebhooks(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
   const provenance = database.kysely.withTables<ProvenanceTables>();
   await seedReferenceData(bus);
@@ -62,11 +66,17 @@ export async function startServices(config: Config, options: StartOptions = {}):
   await ledger.checkpointer.start();
   const deps: AppDeps = { config, database, store, blobs, projector, catalogue, provenance, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
   const app = await buildApp(deps, options);
+  const webhooks = startDispatcher({
+    store, catalogue, provenance, webhooks: database.kysely.withTables<WebhookTables>(), allow: parseAllowList(config.webhookAllowList),
+    retryBaseMs: config.webhookRetryBaseMs, maxFailures: config.webhookMaxFailures, projected: (position) => projector.waitFor(position, 10_000),
+    onError: (error) => console.error('webhooks:', error instanceof Error ? error.message : error),
+  });
   return {
     deps,
     app,
     async close() {
       await app.close();
+      await webhooks.stop();
       uploadSlots.close();
       await ledger.checkpointer.stop();
       await projector.stop();

@@ -70,6 +70,12 @@ export interface Config {
   readonly sseMaxBufferBytes: number;
   /** Seconds between heartbeat comments on an idle event stream. */
   readonly sseHeartbeatS: number;
+  /** Addresses, CIDR ranges or host names webhooks may reach although private or loopback (comma-separated). */
+  readonly webhookAllowList: string | null;
+  /** First retry delay of a failed webhook delivery; doubled at each further failure. */
+  readonly webhookRetryBaseMs: number;
+  /** Consecutive failed deliveries after which a webhook is disabled. */
+  readonly webhookMaxFailures: number;
   /** `PZ_BOOTSTRAP_ADMIN`: an admin the server creates at start when no account has that name (its token printed once). */
   readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
   /** Limits of the table readers against hostile files (docs/reliability.md, "Hostile files"). */
@@ -169,6 +175,9 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
     sseMaxBufferBytes: positiveIntFrom(env, 'SSE_MAX_BUFFER_BYTES', 1024 ** 2),
     sseHeartbeatS: positiveIntFrom(env, 'SSE_HEARTBEAT_S', 15),
+    webhookAllowList: nonEmpty(env.WEBHOOK_ALLOW_LIST),
+    webhookRetryBaseMs: positiveIntFrom(env, 'WEBHOOK_RETRY_BASE_MS', 1000),
+    webhookMaxFailures: positiveIntFrom(env, 'WEBHOOK_MAX_FAILURES', 8),
     bootstrapAdmin: bootstrapAdminFrom(env),
     tableReaders: {
       decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', 2),
