@@ -102,5 +102,20 @@ for (const backend of testBackends()) {
       expect(Object.values(doc.wasDerivedFrom as Records).some((d) => d['prov:usedEntity'] === 'pz:redacted-1')).toBe(true);
       expect(Object.values(doc.used as Records).some((u) => u['prov:entity'] === 'pz:redacted-1')).toBe(true);
     });
+
+    it('gives the same document in PROV-N', async () => {
+      const response = await server.app.inject({ method: 'GET', url: `/api/products/${ids.output}/provenance/prov-n/`, headers: { authorization: alice.auth } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/provenance-notation; charset=utf-8');
+      const lines = response.body.trim().split('\n');
+      expect(lines[0]).toBe('document');
+      expect(lines.at(-1)).toBe('endDocument');
+      const count = (kind: string) => lines.filter((l) => l.startsWith(`  ${kind}(`)).length;
+      for (const kind of ['entity', 'activity', 'agent', 'wasGeneratedBy', 'used', 'wasDerivedFrom', 'wasAttributedTo', 'wasAssociatedWith'] as const) {
+        expect(count(kind), kind).toBe(Object.keys(doc[kind] as Records).length);
+      }
+      expect(response.body).toContain("entity(pz:redacted-1, [prov:type='pz:Redacted'])");
+      expect(response.body).not.toContain('Carol secret');
+    });
   });
 }

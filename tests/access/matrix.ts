@@ -250,7 +250,7 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
 
   // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
   const now = () => encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
-  for (const sub of ['provenance', 'provenance/prov-json', 'history', 'as-of']) {
+  for (const sub of ['provenance', 'provenance/prov-json', 'provenance/prov-n', 'history', 'as-of']) {
     const query = sub === 'as-of' ? `?at=${now()}` : '';
     add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
   }

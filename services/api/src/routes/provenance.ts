@@ -4,7 +4,9 @@ import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
 import { streamName, type RecordedEvent } from '@pz/contracts';
 import { lineageView, provenanceGraph, type LineageDbs } from '../provenance/provenance-graph';
-import { provJson } from '../provenance/prov-json';
+import { provJson, type ProvJson } from '../provenance/prov-json';
+import { provN } from '../provenance/prov-n';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_DEPTH, type Direction } from '../provenance/lineage-query';
 import { Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
@@ -42,6 +44,9 @@ export const GraphSchema = Type.Object({
   runs: Type.Array(Run),
 });
 
+/** A text answer (the reply's typed schema names only errors). */
+const sendText = (reply: FastifyReply, text: string): FastifyReply => reply.send(text);
+
 /** Products one PROV export may describe (each is a stream read). */
 const MAX_EXPORTED_PRODUCTS = 500;
 
@@ -63,18 +68,17 @@ export async function provenanceRoutes(app: PzApp): Promise<void> {
     return provenanceGraph(dbs, caller, row.id, direction, request.query.depth ?? null);
   });
 
-  app.get('/api/products/:id/provenance/prov-json/', {
-    schema: {
-      summary: `The lineage as W3C PROV-JSON: product versions (with content hashes) are entities, uploads/edits/pipeline runs activities, users agents; products the caller may not see are \`pz:redacted-<n>\` entities. At most ${MAX_EXPORTED_PRODUCTS} products; narrow with depth`,
-      params: IdParams, querystring: GraphQuery, response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'a PROV-JSON document' }), 400: Detail, 401: Detail, 404: Detail },
-    },
-  }, async (request, reply) => {
+  /** The PROV document of a product's lineage, or null when a 4xx was sent. */
+  const provDocument = async (request: FastifyRequest<{ Params: { id: string }; Querystring: { direction?: Direction; depth?: number } }>, reply: FastifyReply): Promise<ProvJson | null> => {
     const caller = requireUser(request, reply);
-    if (!caller) return reply;
+    if (!caller) return null;
     const row = await visibleProduct(app.deps, caller, request.params.id, reply);
-    if (!row) return reply;
+    if (!row) return null;
     const view = await lineageView(dbs, caller, row.id, request.query.direction ?? 'both', request.query.depth ?? null);
-    if (view.visible.size > MAX_EXPORTED_PRODUCTS) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `the lineage holds ${view.visible.size} products, more than the ${MAX_EXPORTED_PRODUCTS} one export may hold; ask for fewer with depth or direction`, field: 'depth' });
+    if (view.visible.size > MAX_EXPORTED_PRODUCTS) {
+      await sendProblem(reply, { code: 'VALIDATION_FAILED', message: `the lineage holds ${view.visible.size} products, more than the ${MAX_EXPORTED_PRODUCTS} one export may hold; ask for fewer with depth or direction`, field: 'depth' });
+      return null;
+    }
     const products = new Map<number, RecordedEvent[]>();
     for (const id of view.visible) products.set(id, await app.deps.store.readStream(streamName('product', id)));
     const ownerIds = [...products.values()].flatMap((events) => events.filter((e) => e.type === 'ProductRegistered').map((e) => (e.data as { ownerId: number }).ownerId));
@@ -82,7 +86,21 @@ export async function provenanceRoutes(app: PzApp): Promise<void> {
     const users = ownerIds.length || agents.length
       ? await app.deps.catalogue.selectFrom('users').select(['id', 'username']).where((eb) => eb.or([eb('id', 'in', [0, ...ownerIds]), eb('username', 'in', ['', ...agents])])).execute()
       : [];
-    const doc = provJson({ namespace: `${app.deps.config.publicUrl}/api/prov/`, products, nodeIds: view.nodeIds, edges: view.edges, runs: view.graph.runs, users: new Map(users.map((u) => [u.id, u.username])) });
-    return doc;
+    return provJson({ namespace: `${app.deps.config.publicUrl}/api/prov/`, products, nodeIds: view.nodeIds, edges: view.edges, runs: view.graph.runs, users: new Map(users.map((u) => [u.id, u.username])) });
+  };
+
+  app.get('/api/products/:id/provenance/prov-json/', {
+    schema: {
+      summary: `The lineage as W3C PROV-JSON: product versions (with content hashes) are entities, uploads/edits/pipeline runs activities, users agents; products the caller may not see are \`pz:redacted-<n>\` entities. At most ${MAX_EXPORTED_PRODUCTS} products; narrow with depth`,
+      params: IdParams, querystring: GraphQuery, response: { 200: Type.Record(Type.String(), Type.Unknown(), { description: 'a PROV-JSON document' }), 400: Detail, 401: Detail, 404: Detail },
+    },
+  }, async (request, reply) => (await provDocument(request, reply)) ?? reply);
+
+  app.get('/api/products/:id/provenance/prov-n/', {
+    schema: { summary: 'The same lineage in PROV-N (text/provenance-notation)', params: IdParams, querystring: GraphQuery, response: { 400: Detail, 401: Detail, 404: Detail } },
+  }, async (request, reply) => {
+    const doc = await provDocument(request, reply);
+    if (!doc) return reply;
+    return sendText(reply.type('text/provenance-notation; charset=utf-8'), provN(doc));
   });
 }
