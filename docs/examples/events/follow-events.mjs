@@ -3,7 +3,10 @@
 // and sent back as Last-Event-ID.
 //
 //   PZ_URL=http://127.0.0.1:8000 PZ_TOKEN=<token> node follow-events.mjs [position-file]
+/* global console, fetch, TextDecoder */
 import { readFileSync, writeFileSync } from 'node:fs';
+import process from 'node:process';
+import { setTimeout } from 'node:timers';
 
 const base = process.env.PZ_URL ?? 'http://127.0.0.1:8000';
 const token = process.env.PZ_TOKEN;

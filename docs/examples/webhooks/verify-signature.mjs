@@ -1,6 +1,9 @@
 // A webhook receiver that checks the Photo-z Server's signature before trusting a delivery.
 //   PZ_WEBHOOK_SECRET=<secret shown at registration> node verify-signature.mjs   (listens on :8787)
+/* global console */
+import { Buffer } from 'node:buffer';
 import { createHmac, timingSafeEqual } from 'node:crypto';
+import process from 'node:process';
 import http from 'node:http';
 
 const secret = process.env.PZ_WEBHOOK_SECRET ?? '';
