@@ -103,5 +103,19 @@ for (const backend of testBackends()) {
       await new Promise((r) => setTimeout(r, 1000));
       expect(received.filter((r) => r.path === '/down').length).toBe(attempts);
     }, 60_000);
+
+    it('delivers only events about products the owner may see when they are delivered', async () => {
+      const bob = await server.createUser('bob');
+      const carol = await server.createUser('carol');
+      const before = (await server.deps.store.headPosition());
+      const hidden = (await call('POST', '/api/products/', carol.auth, { display_name: 'Carol, deleted', product_type: 'training_set' })).body as Json;
+      expect((await call('DELETE', `/api/products/${String(hidden.id)}/`, carol.auth)).status).toBe(204);
+      const shown = (await call('POST', '/api/products/', alice.auth, { display_name: 'Alice, public', product_type: 'training_set' })).body as Json;
+      const hook = (await call('POST', '/api/webhooks/', bob.auth, { url: `${hookBase}/bob`, types: ['ProductRegistered', 'ProductDeleted'], after: `${before.commit}:${before.prepare}` })).body as Json;
+      expect(await until(() => received.some((r) => r.path === '/bob' && JSON.parse(r.body).product_id === shown.id), 20_000)).toBe(true);
+      await new Promise((r) => setTimeout(r, 500));
+      expect(received.filter((r) => r.path === '/bob').map((r) => JSON.parse(r.body).product_id)).toEqual([shown.id]);
+      expect((await call('GET', `/api/webhooks/${String(hook.id)}/deliveries/`, carol.auth)).status).toBe(404);
+    }, 60_000);
   });
 }
