@@ -303,5 +303,23 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   add(GET_HEAD, '/api/products/:id/process_config', simple('live product', SIGNED_IN, (w) => `${product(w)}process_config/`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}process_config/`));
 
   add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
+
+  // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
+  const now = () => encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+  for (const sub of ['provenance', 'provenance/prov-json', 'provenance/prov-n', 'history', 'as-of']) {
+    const query = sub === 'as-of' ? `?at=${now()}` : '';
+    add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
+  }
+  add(GET_HEAD, '/api/products/as-of', { ...simple('the catalogue then', SIGNED_IN, () => `/api/products/as-of/?at=${now()}`) });
+  // The event stream never ends for a caller it accepts: the cell asks from a malformed position, which only a caller let in gets told (400).
+  add(GET_HEAD, '/api/events/stream', simple('reached with a malformed position', but(every(400), { anonymous: 401, shareHolder: 401, expiredShareHolder: 401, revokedToken: 401 }), () => '/api/events/stream/?after=not-a-position'));
+  // Webhooks: registering asks for a target the guard refuses (no cell makes the server call out); ids name no webhook.
+  const REACHED = (base: Expectation): Expectation => Object.fromEntries(Object.entries(base).map(([c, o]) => [c, o === 'ok' ? 400 : o])) as Expectation;
+  const NO_SUCH = (base: Expectation): Expectation => Object.fromEntries(Object.entries(base).map(([c, o]) => [c, o === 'ok' ? 404 : o])) as Expectation;
+  add(['POST'], '/api/webhooks', simple('register a refused target', REACHED(SIGNED_IN_WRITE), () => '/api/webhooks/', () => ({ url: 'http://169.254.169.254/latest/meta-data/' })));
+  add(GET_HEAD, '/api/webhooks', simple('my webhooks', SIGNED_IN, () => '/api/webhooks/'));
+  add(GET_HEAD, '/api/webhooks/:id/deliveries', simple('deliveries of a webhook that is not there', NO_SUCH(SIGNED_IN), () => '/api/webhooks/no-such-hook/deliveries/'));
+  add(['DELETE'], '/api/webhooks/:id', simple('remove a webhook that is not there', NO_SUCH(SIGNED_IN_WRITE), () => '/api/webhooks/no-such-hook/'));
+  add(GET_HEAD, '/api/admin/audit', simple('the audit feed', ADMIN_ONLY_READ, () => '/api/admin/audit/?limit=5'), simple('the audit export', ADMIN_ONLY_READ, () => '/api/admin/audit/?format=csv&type=ProductDeleted'));
   return m;
 })();

@@ -31,6 +31,11 @@ import { ledgerRoutes } from './routes/ledger';
 import { groupRoutes } from './routes/groups';
 import { identityProviderRoutes } from './routes/identity-provider';
 import { pipelineRoutes } from './routes/pipelines';
+import { provenanceRoutes } from './routes/provenance';
+import { historyRoutes } from './routes/history';
+import { auditRoutes } from './routes/audit';
+import { eventRoutes } from './routes/events';
+import { webhookRoutes } from './routes/webhooks';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -193,5 +198,10 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(groupRoutes);
   await app.register(identityProviderRoutes);
   await app.register(pipelineRoutes);
+  await app.register(provenanceRoutes);
+  await app.register(historyRoutes);
+  await app.register(auditRoutes);
+  await app.register(eventRoutes);
+  await app.register(webhookRoutes);
   return app;
 }

@@ -3,7 +3,7 @@ import { openConfiguredBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
 import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
-import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
+import { catalogueProjection, createProjector, provenanceProjection, type CatalogueTables, type ProvenanceTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
 import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
@@ -22,6 +22,9 @@ import { migrateUsernameClaims } from './auth/username-twin';
 import { syncIdentityGroups } from './groups/sync-identity-groups';
 import { configureTableReaders } from '@pz/tables';
 import { seedReferenceData } from './seed';
+import { startDispatcher } from './webhooks/dispatcher';
+import { parseAllowList } from './webhooks/target-guard';
+import { migrateWebhooks, type WebhookTables } from './webhooks/webhook-store';
 
 export interface RunningServices {
   readonly deps: AppDeps;
@@ -45,7 +48,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, schema: config.databaseSchema ?? undefined }));
   const store = await openEventStore(config, database);
   const blobs = await openConfiguredBlobStore(config);
-  const projector = createProjector(database, store, [catalogueProjection], {
+  const projector = createProjector(database, store, [catalogueProjection, provenanceProjection], {
     onError: (error) => console.error('projector:', error instanceof Error ? error.message : error),
   });
   await projector.start();
@@ -53,7 +56,9 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const allocateIds = await createIdAllocator(database);
   await migrateReadFailures(database);
   await migrateUsernameClaims(database);
+  await migrateWebhooks(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
+  const provenance = database.kysely.withTables<ProvenanceTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
   const [current, ...older] = config.secrets ?? [];
@@ -77,13 +82,19 @@ export async function startServices(config: Config, options: StartOptions = {}):
     // The identity provider's group claim, at each login, becomes the user's identity_provider memberships (groups/sync-identity-groups.ts).
     syncGroups: options.syncIdentityGroups ?? ((userId, names, context) => syncIdentityGroups({ bus, catalogue }, userId, names, context)),
   });
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin };
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin, provenance };
   const app = await buildApp(deps, options);
+  const webhooks = startDispatcher({
+    store, catalogue, provenance, webhooks: database.kysely.withTables<WebhookTables>(), allow: parseAllowList(config.webhookAllowList),
+    retryBaseMs: config.webhookRetryBaseMs, maxFailures: config.webhookMaxFailures, projected: (position) => projector.waitFor(position, 10_000),
+    onError: (error) => console.error('webhooks:', error instanceof Error ? error.message : error),
+  });
   return {
     deps,
     app,
     async close() {
       await app.close();
+      await webhooks.stop();
       uploadSlots.close();
       await ledger.checkpointer.stop();
       await projector.stop();

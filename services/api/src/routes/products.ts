@@ -16,6 +16,7 @@ import { productJson } from '../serializers/product';
 import { ProductSchema, Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
 import { visibilityViewpoint, visibleProductIds, visibleReleasesWhere } from '../visibility/product-visibility';
+import { derivationCycle } from '../provenance/lineage-query';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -172,6 +173,8 @@ export async function productRoutes(app: PzApp): Promise<void> {
     if (b.derived_from !== undefined) {
       const missing = await missingParents(caller, b.derived_from);
       if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
+      const cycle = await derivationCycle(deps.provenance, row.id, b.derived_from);
+      if (cycle !== null) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: cycle === row.id ? 'derived_from: a product cannot be derived from itself' : `derived_from: product ${cycle} is already derived (directly or through others) from product ${row.id}; declaring it a parent would make a cycle`, field: 'derived_from' });
       commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
     }
     if (b.release_year !== undefined) commands.push({ type: 'SetReleaseYear', caller: who, releaseYear: b.release_year });
