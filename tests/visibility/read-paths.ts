@@ -47,11 +47,17 @@ const list = (path: string, label: string, url: (f: Fixture) => string, shows: N
 const listsRelease = (reply: Reply, f: Fixture) => results(reply).some((r) => r.name === f.releaseName);
 
 const GET_HEAD = ['GET', 'HEAD'] as const;
+/** An instant after every event of the test: time travel to it shows the products as they are now. */
+const FAR_FUTURE = '2999-01-01T00:00:00Z';
 
 export const READ_PATHS: readonly ReadPath[] = [
   ...byId('/api/products/:id', 'product', GET_HEAD, (id) => `/api/products/${id}/`),
   ...['read_data', 'main_file_info', 'registry/status', 'download', 'download/status', 'download/main-file/status', 'download_main_file', 'shares', 'process_config'].flatMap((sub) =>
     byId(`/api/products/:id/${sub}`, 'product', GET_HEAD, (id) => `/api/products/${id}/${sub}/`)),
+  // Provenance and history (issue 20): a hidden ancestor in a graph is a redacted node (tests of those routes).
+  ...['history', 'provenance', 'provenance/prov-json', 'provenance/prov-n'].flatMap((sub) =>
+    byId(`/api/products/:id/${sub}`, 'product', GET_HEAD, (id) => `/api/products/${id}/${sub}/`)),
+  ...byId('/api/products/:id/as-of', 'product', GET_HEAD, (id) => `/api/products/${id}/as-of/?at=${FAR_FUTURE}`),
   // The pzserver client runs registry with a GET: for the owner and admins it registers the main
   // file again (a write, which would change the product under the prepared links); everyone else
   // is asked.
@@ -72,6 +78,7 @@ export const READ_PATHS: readonly ReadPath[] = [
   list('/api/products', 'id filter', (f) => `/api/products/?id=${f.id}`, listsProduct('id')),
   list('/api/products', 'owner filter', () => '/api/products/?uploaded_by=olive&ordering=id', listsProduct('id')),
   list('/api/products', 'deleted ones asked for too', () => '/api/products/?status__in=0,1,2&page_size=1000', listsProduct('id')),
+  list('/api/products/as-of', 'the catalogue as of an instant', () => `/api/products/as-of/?at=${FAR_FUTURE}`, listsProduct('id')),
   list('/api/product-files', 'files of the product', (f) => `/api/product-files/?product_id=${f.id}`, listsProduct('product')),
   list('/api/product-files', 'file by id', (f) => `/api/product-files/?id=${f.file}`, listsProduct('product')),
   list('/api/product-contents', 'columns of the product', (f) => `/api/product-contents/?product=${f.id}`, listsProduct('product')),
@@ -145,6 +152,16 @@ export const NOT_ABOUT_PRODUCTS: Readonly<Record<string, string>> = {
   // an output and sees the run and its stop answer 404.
   'GET /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
   'HEAD /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
+  'GET /api/admin/audit': 'admins only (who see every product)',
+  'HEAD /api/admin/audit': 'admins only (who see every product)',
+  // A stream never ends: routes/events.test.ts checks that a subscriber gets only the events of
+  // products it may see, decided at delivery time (a release restricted while it listens).
+  'GET /api/events/stream': 'events filtered per subscriber by visibleProductIds at delivery (routes/events.test.ts)',
+  'HEAD /api/events/stream': 'events filtered per subscriber by visibleProductIds at delivery (routes/events.test.ts)',
+  'GET /api/webhooks': 'the caller\'s own webhooks',
+  'HEAD /api/webhooks': 'the caller\'s own webhooks',
+  'GET /api/webhooks/:id/deliveries': 'deliveries to the caller\'s own webhook: only events it could see when each was sent',
+  'HEAD /api/webhooks/:id/deliveries': 'deliveries to the caller\'s own webhook: only events it could see when each was sent',
   'GET /api/processes/:id/stop': 'stops a run (a GET, as the client calls it): its output product must be visible (canSeeProduct)',
 };
 
