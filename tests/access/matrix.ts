@@ -247,5 +247,14 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     check: (_w, _caller, reply) => (reply.status === 200 && reply.body.ok !== true ? `the untouched ledger did not verify: ${reply.text.slice(0, 300)}` : null),
   });
   add(GET_HEAD, '/api/admin/ledger/inclusion-proof', { label: 'a stream head\'s proof', expect: ADMIN_ONLY_READ, request: (w) => signed(w, `/api/admin/ledger/inclusion-proof/?stream=user-${w.alice.username}`) });
+
+  // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
+  const now = () => encodeURIComponent(new Date(Date.now() + 60_000).toISOString());
+  for (const sub of ['provenance', 'provenance/prov-json', 'history', 'as-of']) {
+    const query = sub === 'as-of' ? `?at=${now()}` : '';
+    add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
+  }
+  add(GET_HEAD, '/api/products/as-of', { ...simple('the catalogue then', SIGNED_IN, () => `/api/products/as-of/?at=${now()}`) });
+  add(GET_HEAD, '/api/admin/audit', simple('the audit feed', ADMIN_ONLY_READ, () => '/api/admin/audit/?limit=5'), simple('the audit export', ADMIN_ONLY_READ, () => '/api/admin/audit/?format=csv&type=ProductDeleted'));
   return m;
 })();

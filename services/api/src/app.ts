@@ -28,6 +28,9 @@ import { downloadRoutes } from './routes/downloads';
 import { shareRoutes } from './routes/shares';
 import { isPortalRequest, servePortal, type PortalHandler } from './portal/portal-handler';
 import { ledgerRoutes } from './routes/ledger';
+import { provenanceRoutes } from './routes/provenance';
+import { historyRoutes } from './routes/history';
+import { auditRoutes } from './routes/audit';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -187,5 +190,8 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(downloadRoutes);
   await app.register(shareRoutes);
   await app.register(ledgerRoutes);
+  await app.register(provenanceRoutes);
+  await app.register(historyRoutes);
+  await app.register(auditRoutes);
   return app;
 }

@@ -5,7 +5,7 @@ import type { Config } from '@pz/config';
 import type { EventStore } from '@pz/contracts';
 import type { Database } from '@pz/database';
 import type { LedgerIntegrity } from '@pz/ledger';
-import type { CatalogueTables, Projector } from '@pz/projections';
+import type { CatalogueTables, Projector, ProvenanceTables } from '@pz/projections';
 import type { Keyring } from './auth/keyring';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
@@ -20,6 +20,8 @@ export interface AppDeps {
   readonly blobs: BlobStore;
   readonly projector: Projector;
   readonly catalogue: Kysely<CatalogueTables>;
+  /** The provenance read model (derivation edges, pipeline runs). */
+  readonly provenance: Kysely<ProvenanceTables>;
   readonly bus: CommandBus;
   readonly allocateIds: IdAllocator;
   /** The current HMAC key (keyring.current.key). */

@@ -3,7 +3,7 @@ import { openConfiguredBlobStore } from '@pz/blobs';
 import type { Config } from '@pz/config';
 import { openDatabase, type Database } from '@pz/database';
 import { ledgerSigningKey, openEventStore, openLedgerIntegrity } from '@pz/ledger';
-import { catalogueProjection, createProjector, type CatalogueTables } from '@pz/projections';
+import { catalogueProjection, createProjector, provenanceProjection, type CatalogueTables, type ProvenanceTables } from '@pz/projections';
 import { buildApp, type AppOptions } from './app';
 import { singleKeyring, type Keyring } from './auth/keyring';
 import { persistentSecret } from './auth/persistent-secret';
@@ -36,7 +36,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const database = options.database ?? (await openDatabase({ url: config.databaseUrl, pgliteDir: config.pgliteDir, schema: config.databaseSchema ?? undefined }));
   const store = await openEventStore(config, database);
   const blobs = await openConfiguredBlobStore(config);
-  const projector = createProjector(database, store, [catalogueProjection], {
+  const projector = createProjector(database, store, [catalogueProjection, provenanceProjection], {
     onError: (error) => console.error('projector:', error instanceof Error ? error.message : error),
   });
   await projector.start();
@@ -44,6 +44,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
   const allocateIds = await createIdAllocator(database);
   await migrateReadFailures(database);
   const catalogue = database.kysely.withTables<CatalogueTables>();
+  const provenance = database.kysely.withTables<ProvenanceTables>();
   await seedReferenceData(bus);
   await advanceIdSequences(database, catalogue);
   const [current, ...older] = config.secrets ?? [];
@@ -60,7 +61,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     onError: (error) => console.error('ledger checkpoints:', error instanceof Error ? error.message : error),
   });
   await ledger.checkpointer.start();
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, provenance, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger };
   const app = await buildApp(deps, options);
   return {
     deps,

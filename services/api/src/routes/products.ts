@@ -15,6 +15,9 @@ import { findProductRow } from '../queries/product-rows';
 import { productJson } from '../serializers/product';
 import { ProductSchema, Detail } from './schemas';
 import { visibleProduct } from './product-lookup';
+import { visibleProductIds } from '../visibility/product-visibility';
+import { derivationCycle } from '../provenance/lineage-query';
+import type { AuthenticatedCaller } from '../auth/authenticate';
 
 const IdParams = Type.Object({ id: Type.String({ pattern: '^\\d{1,9}$' }) });
 const Nullable = <T extends TSchema>(t: T) => Type.Union([t, Type.Null()]);
@@ -68,11 +71,13 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const row = await (byId ? q.where('id', '=', Number(value)) : q.where('name', '=', value)).executeTakeFirst();
     return row ? { name: row.name, exists: true } : { name: String(value), exists: false };
   };
-  const missingParents = async (ids: readonly number[]) => {
+  /** Parents the caller may not name: absent, deleted, or not visible to them (a product they cannot see answers as one that does not exist). */
+  const missingParents = async (caller: AuthenticatedCaller, ids: readonly number[]) => {
     const storable = ids.filter(storableId);
     if (storable.length === 0) return [...ids];
-    const found = await db.selectFrom('products').select('id').where('id', 'in', storable).where('status', '!=', 2).execute();
-    return ids.filter((id) => !found.some((f) => f.id === id));
+    const visible = await visibleProductIds(db, caller, storable);
+    const live = visible.size ? await db.selectFrom('products').select('id').where('id', 'in', [...visible]).where('status', '!=', 2).execute() : [];
+    return ids.filter((id) => !live.some((f) => f.id === id));
   };
 
   app.get('/api/products/', {
@@ -115,7 +120,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
     const type = await resolveType(b.product_type);
     if (!type) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `product_type "${b.product_type}" does not exist`, field: 'product_type' });
     const release = await resolveRelease(b.release);
-    const missing = await missingParents(b.derived_from ?? []);
+    const missing = await missingParents(caller, b.derived_from ?? []);
     if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
     const context = commandContext(request, caller);
     const [productId] = await deps.allocateIds('product', 1, context.idempotencyKey);
@@ -165,8 +170,10 @@ export async function productRoutes(app: PzApp): Promise<void> {
     }
     if (Object.keys(changes).length) commands.push({ type: 'EditProductMetadata', caller: who, changes, releaseExists });
     if (b.derived_from !== undefined) {
-      const missing = await missingParents(b.derived_from);
+      const missing = await missingParents(caller, b.derived_from);
       if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
+      const cycle = await derivationCycle(deps.provenance, row.id, b.derived_from);
+      if (cycle !== null) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: cycle === row.id ? 'derived_from: a product cannot be derived from itself' : `derived_from: product ${cycle} is already derived (directly or through others) from product ${row.id}; declaring it a parent would make a cycle`, field: 'derived_from' });
       commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
     }
     if (b.release_year !== undefined) commands.push({ type: 'SetReleaseYear', caller: who, releaseYear: b.release_year });
