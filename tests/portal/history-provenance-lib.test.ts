@@ -44,6 +44,9 @@ describe('the portal\'s history, provenance and audit helpers', () => {
       'File added: cat.csv (main, sha256 abcdef012345…)', 'Column z: no role → z', 'Share link created', 'Share link revoked',
     ]);
     expect(eventLabel('ProductMetadataEdited')).toBe('Product metadata edited');
+    // A registration: the values it set, without a "before".
+    const registered = changeLines({ ...empty, fields: { display_name: { from: null, to: 'First' }, owner_id: { from: null, to: 3 }, derived_from: { from: null, to: [1, 2] } } });
+    expect(registered.map((l) => [l.label, l.from])).toEqual([['Name: First', undefined], ['Owner id: 3', undefined], ['Derived from: #1, #2', undefined]]);
   });
 
   it('knows every event type of the contracts and builds the audit query in UTC', () => {

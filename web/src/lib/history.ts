@@ -102,10 +102,15 @@ export interface ChangeLine {
 const roleText = (r: ColumnRole | null) => (r === null ? 'no column' : r.alias ?? r.ucd ?? 'no role');
 const fileText = (f: SnapshotFile) => `${f.name} (${ROLE_NAMES[f.role] ?? `role ${f.role}`}, sha256 ${f.sha256.slice(0, 12)}…)`;
 
-/** What one event changed, line by line, in the order fields, files, column roles, shares. */
+/** What one event changed, line by line, in the order fields, files, column roles, shares (a registration: the values it set). */
 export function changeLines(diff: ProductDiff): ChangeLine[] {
+  // A registration changes every field from nothing: its values are shown alone.
+  const created = 'owner_id' in diff.fields && diff.fields.owner_id?.from === null;
   return [
-    ...Object.entries(diff.fields).map(([field, { from, to }]) => ({ kind: 'field' as const, label: FIELD_LABELS[field] ?? field, from: showValue(field, from), to: showValue(field, to) })),
+    ...Object.entries(diff.fields).map(([field, { from, to }]) => {
+      const label = FIELD_LABELS[field] ?? field;
+      return created ? { kind: 'field' as const, label: `${label}: ${showValue(field, to)}` } : { kind: 'field' as const, label, from: showValue(field, from), to: showValue(field, to) };
+    }),
     ...diff.files_added.map((f) => ({ kind: 'file-added' as const, label: `File added: ${fileText(f)}` })),
     ...diff.files_removed.map((f) => ({ kind: 'file-removed' as const, label: `File removed: ${fileText(f)}` })),
     ...diff.columns.map((c) => ({ kind: 'column' as const, label: `Column ${c.name}`, from: roleText(c.from), to: roleText(c.to) })),
