@@ -229,6 +229,17 @@ describe('history, provenance and audit in the portal', () => {
     await admin.getByTestId('audit-status').filter({ hasText: /^2 events shown$/ }).waitFor();
     expect((await table.locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-event-type'))))).toEqual(['ProductRegistered', 'ProductMetadataEdited']);
 
+    // Cursor paging: five events a page, the next five after the cursor.
+    await admin.getByRole('button', { name: 'Clear' }).click();
+    await admin.goto(`${origin}/admin/audit?limit=5`);
+    await admin.getByTestId('audit-status').filter({ hasText: /^5 events shown, more after$/ }).waitFor();
+    const firstFive = await table.locator('tbody tr td:first-child .mono').allTextContents();
+    await admin.getByRole('button', { name: 'Load more (the next 5 events)' }).click();
+    await admin.getByTestId('audit-status').filter({ hasText: /^10 events shown/ }).waitFor();
+    const positions = await table.locator('tbody tr td:first-child .mono').allTextContents();
+    expect(positions.slice(0, 5)).toEqual(firstFive);
+    expect(new Set(positions).size).toBe(10);
+
     // The ledger: the latest signed checkpoint, and a verification of the whole log.
     const checkpoint = admin.getByTestId('checkpoint');
     await checkpoint.waitFor();
