@@ -255,6 +255,8 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
     add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
   }
   add(GET_HEAD, '/api/products/as-of', { ...simple('the catalogue then', SIGNED_IN, () => `/api/products/as-of/?at=${now()}`) });
+  // The event stream never ends for a caller it accepts: the cell asks from a malformed position, which only a caller let in gets told (400).
+  add(GET_HEAD, '/api/events/stream', simple('reached with a malformed position', but(every(400), { anonymous: 401, shareHolder: 401, expiredShareHolder: 401, revokedToken: 401 }), () => '/api/events/stream/?after=not-a-position'));
   add(GET_HEAD, '/api/admin/audit', simple('the audit feed', ADMIN_ONLY_READ, () => '/api/admin/audit/?limit=5'), simple('the audit export', ADMIN_ONLY_READ, () => '/api/admin/audit/?format=csv&type=ProductDeleted'));
   return m;
 })();

@@ -31,6 +31,7 @@ import { ledgerRoutes } from './routes/ledger';
 import { provenanceRoutes } from './routes/provenance';
 import { historyRoutes } from './routes/history';
 import { auditRoutes } from './routes/audit';
+import { eventRoutes } from './routes/events';
 
 interface ValidationIssue {
   instancePath?: string;
@@ -193,5 +194,6 @@ export async function buildApp(deps: AppDeps, options: AppOptions = {}): Promise
   await app.register(provenanceRoutes);
   await app.register(historyRoutes);
   await app.register(auditRoutes);
+  await app.register(eventRoutes);
   return app;
 }

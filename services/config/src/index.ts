@@ -66,6 +66,10 @@ export interface Config {
   readonly ledgerCheckpointIntervalS: number;
   /** A checkpoint is also taken once this many events were appended since the last one (0: no count). */
   readonly ledgerCheckpointEveryEvents: number;
+  /** Bytes an event-stream (SSE) connection may have waiting to be sent before it is closed with a resumable position. */
+  readonly sseMaxBufferBytes: number;
+  /** Seconds between heartbeat comments on an idle event stream. */
+  readonly sseHeartbeatS: number;
   /** `PZ_BOOTSTRAP_ADMIN`: an admin the server creates at start when no account has that name (its token printed once). */
   readonly bootstrapAdmin: { readonly username: string; readonly password: string | null } | null;
   /** Limits of the table readers against hostile files (docs/reliability.md, "Hostile files"). */
@@ -169,6 +173,8 @@ export function loadConfig(env: Env = process.env): Config {
     ledgerSigningKey: nonEmpty(env.LEDGER_SIGNING_KEY),
     ledgerCheckpointIntervalS: intFrom(env, 'LEDGER_CHECKPOINT_INTERVAL_S', 60),
     ledgerCheckpointEveryEvents: intFrom(env, 'LEDGER_CHECKPOINT_EVERY_EVENTS', 10_000),
+    sseMaxBufferBytes: positiveIntFrom(env, 'SSE_MAX_BUFFER_BYTES', 1024 ** 2),
+    sseHeartbeatS: positiveIntFrom(env, 'SSE_HEARTBEAT_S', 15),
     bootstrapAdmin: bootstrapAdminFrom(env),
     tableReaders: {
       decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', 2),
