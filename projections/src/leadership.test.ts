@@ -84,7 +84,11 @@ describe.runIf(url)('projector leadership and fencing across processes (postgres
     const admin = new pg.Client({ connectionString: url });
     await admin.connect();
     try {
-      await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [leaseApplicationName(schema, 'projector:counts')]);
+      // Only the connection that holds the lock: the followers' candidate connections carry the same name.
+      await admin.query(
+        "SELECT pg_terminate_backend(a.pid) FROM pg_stat_activity a JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory' AND l.granted WHERE a.application_name = $1",
+        [leaseApplicationName(schema, 'projector:counts')],
+      );
     } finally {
       await admin.end();
     }
@@ -121,7 +125,9 @@ describe.runIf(url)('projector leadership and fencing across processes (postgres
     const second = await projector();
     expect([first.status().role, second.status().role]).toEqual(['leader', 'follower']);
     const writing = append(300);
+    // The leader's process dies: its lease connection is cut and it never asks for the lease again.
     await cutLease();
+    await first.stop();
     const failover = await until(() => second.status().role === 'leader', 5000);
     expect(failover).toBeLessThan(3000);
     const last = await writing;
