@@ -54,6 +54,7 @@ export const EVENT_TYPES = [
   'ProductRegistered', 'ProductMetadataEdited', 'ProductReleaseYearSet', 'ProductDerivationDeclared', 'ProductFileAttached', 'ProductFileRemoved',
   'ProductContentsRegistered', 'ProductRegistryFailed', 'ProductColumnAssociated', 'ProductPublished', 'ProductProcessingFailed', 'ProductDeleted',
   'ProductMarkedOfficial', 'ProductOfficialCleared', 'ProductShared', 'ProductShareRevoked',
+  'GroupCreated', 'GroupMemberAdded', 'GroupMemberRemoved', 'ReleaseAccessSet', 'IdentityLinked', 'UserProfileChanged',
   'PipelineRunRequested', 'PipelineRunStarted', 'PipelineRunProgressed', 'PipelineRunSucceeded', 'PipelineRunFailed', 'PipelineRunStopped',
 ] as const;
 
