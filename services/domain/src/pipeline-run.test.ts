@@ -45,6 +45,9 @@ describe('a pipeline run', () => {
     expect(decide([requested, started, stopped], { type: 'ReportRunProgress', progress: { stage: 'read', fraction: 0.3, rowsRead: 5, pairsFound: null, message: '' } })).toEqual([]);
     expect(decide([requested, started, stopped], { type: 'StartRun', worker: 'w', attempt: 2 })).toBe('INVALID_STATE');
     expect(fold(runDecider, [requested, started, stopped]).status).toBe('Stopped');
+    // Ended, it is still not another user's to stop (the access matrix found a 200 here).
+    expect(decide([requested, started, stopped], { type: 'StopRun', caller: { userId: 4, isAdmin: false } })).toBe('FORBIDDEN');
+    expect(decide([requested, started, stopped], { type: 'StopRun', caller: { userId: 3, isAdmin: false } })).toEqual([]);
   });
 
   it('fails with a reason', () => {

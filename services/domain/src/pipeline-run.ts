@@ -55,6 +55,10 @@ function decide(command: RunCommand, state: RunState): Result<PzEvent[], DomainE
   const request = state.request;
   if (!state.exists || !request) return err(domainError('NOT_FOUND', 'process not found'));
   const runId = request.runId;
+  // Only its owner or an admin may stop a run, finished or not (a finished one answers as it is).
+  if (command.type === 'StopRun' && !command.caller.isAdmin && command.caller.userId !== request.ownerId) {
+    return err(domainError('FORBIDDEN', 'only the owner of this process or an admin may stop it'));
+  }
   // A finished run takes no further news: a late report from a worker that lost its lease is dropped.
   if (isFinished(state.status)) {
     if (command.type === 'StopRun' || command.type === 'FailRun' || command.type === 'SucceedRun' || command.type === 'ReportRunProgress') return ok([]);
@@ -71,7 +75,6 @@ function decide(command: RunCommand, state: RunState): Result<PzEvent[], DomainE
     case 'FailRun':
       return ok([{ type: 'PipelineRunFailed', data: { runId, reason: command.reason, code: command.code } }]);
     case 'StopRun':
-      if (!command.caller.isAdmin && command.caller.userId !== request.ownerId) return err(domainError('FORBIDDEN', 'only the owner of this process or an admin may stop it'));
       return ok([{ type: 'PipelineRunStopped', data: { runId, stoppedBy: command.caller.userId } }]);
   }
 }

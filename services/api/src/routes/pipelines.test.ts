@@ -97,6 +97,16 @@ for (const backend of testBackends()) {
       expect(config.body).toMatchObject({ pipeline: 'combine_redshift_dedup', flags_translation: { name: 'flags_translation.yaml', attached_to_run: false } });
       expect(String((config.body.flags_translation as Json).content)).toContain('translation_rules');
       expect((await call('GET', `/api/products/${vvds}/process_config/`, alice.auth)).body).toEqual({});
+
+      // The run is the output's generating activity in its provenance: it used both inputs.
+      const lineage = await call('GET', `/api/products/${output}/provenance/?direction=ancestors`, alice.auth);
+      expect(lineage.status).toBe(200);
+      const runs = lineage.body.runs as Json[];
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ pipeline: 'combine_redshift_dedup', status: 'succeeded', generated: `product-${output}` });
+      expect([...(runs[0]?.used as string[])].sort()).toEqual([`product-${vvds}`, `product-${twodf}`].sort());
+      const viaRun = (lineage.body.edges as Json[]).filter((e) => e.via === 'run' && e.run_id === runs[0]?.run_id).map((e) => e.to);
+      expect(viaRun.sort()).toEqual([`product-${vvds}`, `product-${twodf}`].sort());
     });
 
     it('takes a flag translation file attached as multipart, as the client sends it, and removes duplicates', async () => {
