@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -35,7 +36,7 @@ export const benchmark: Benchmark = {
       try {
         const generator = new CatalogueGenerator(context.settings.seed);
         context.log(`writing ${PRODUCTS.toLocaleString('en-US')} products into the embedded database...`);
-        await appendAll(services.deps.store, [...generator.extraReleases(), ...generator.userAppends(() => '0'.repeat(64))], 4);
+        await appendAll(services.deps.store, [...generator.extraReleases(), ...generator.userAppends((user) => createHash('sha256').update(`portal-bench-${user.userId}`).digest('hex'))], 4);
         const written = await appendAll(services.deps.store, takeEvents((id) => generator.product(id, 'listed'), 1, { maxProducts: PRODUCTS }), 4);
         if (!(await services.deps.projector.waitFor(written.last, 15 * 60_000))) throw new Error('the projector did not catch up');
       } finally {

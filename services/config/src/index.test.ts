@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from './index';
 
@@ -50,7 +51,7 @@ describe('ledger checkpoints', () => {
 
 describe('table reader limits', () => {
   it('come from TABLE_DECODE_WORKERS, TABLE_DECODE_QUEUE, TABLE_DECODES_PER_USER, TABLE_WORKER_HEAP_MB, HDF5_MEMORY_MB, HDF5_MAX_CHUNK_BYTES, HDF5_RECYCLE_MB, TABLE_MAX_WINDOW_BYTES, FITS_MAX_HEADER_BYTES', () => {
-    expect(loadConfig({}).tableReaders).toEqual({ decodeWorkers: 2, decodeQueue: 16, decodesPerRequester: 2, workerHeapMb: 512, hdf5MemoryMb: 512, hdf5MaxChunkBytes: 16 * 1024 ** 2, hdf5RecycleMb: 256, maxWindowBytes: 64 * 1024 ** 2, fitsMaxHeaderBytes: 2800 * 2880 });
+    expect(loadConfig({}).tableReaders).toEqual({ decodeWorkers: Math.max(1, availableParallelism() - 1), decodeQueue: 16, decodesPerRequester: 2, workerHeapMb: 512, hdf5MemoryMb: 512, hdf5MaxChunkBytes: 16 * 1024 ** 2, hdf5RecycleMb: 256, maxWindowBytes: 64 * 1024 ** 2, fitsMaxHeaderBytes: 2800 * 2880 });
     const set = loadConfig({ TABLE_DECODE_WORKERS: '1', TABLE_DECODE_QUEUE: '0', TABLE_DECODES_PER_USER: '3', TABLE_WORKER_HEAP_MB: '256', HDF5_MEMORY_MB: '128', HDF5_MAX_CHUNK_BYTES: '1048576', HDF5_RECYCLE_MB: '64', TABLE_MAX_WINDOW_BYTES: '1000000', FITS_MAX_HEADER_BYTES: '28800' });
     expect(set.tableReaders).toEqual({ decodeWorkers: 1, decodeQueue: 0, decodesPerRequester: 3, workerHeapMb: 256, hdf5MemoryMb: 128, hdf5MaxChunkBytes: 1048576, hdf5RecycleMb: 64, maxWindowBytes: 1000000, fitsMaxHeaderBytes: 28800 });
     expect(() => loadConfig({ TABLE_DECODE_WORKERS: '0' })).toThrow(/TABLE_DECODE_WORKERS/);

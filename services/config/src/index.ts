@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import path from 'node:path';
 
 /**
@@ -238,7 +239,8 @@ export function loadConfig(env: Env = process.env): Config {
     pipelineFlagsTranslation: path.resolve(env.PIPELINE_FLAGS_TRANSLATION ?? path.join('..', 'shared', 'data', 'redshift-catalogs', 'flags_translation.yaml')),
     pipelineStartDelayMs: intFrom(env, 'PIPELINE_START_DELAY_MS', 0),
     tableReaders: {
-      decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', 2),
+      // One core is left to the event loop: with every core inflating hostile chunks, requests queued behind them.
+      decodeWorkers: positiveIntFrom(env, 'TABLE_DECODE_WORKERS', Math.max(1, availableParallelism() - 1)),
       decodeQueue: intFrom(env, 'TABLE_DECODE_QUEUE', 16),
       decodesPerRequester: positiveIntFrom(env, 'TABLE_DECODES_PER_USER', 2),
       workerHeapMb: positiveIntFrom(env, 'TABLE_WORKER_HEAP_MB', 512),
