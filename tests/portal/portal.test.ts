@@ -386,6 +386,16 @@ describe('the portal in a browser', () => {
     await adminPage.getByTestId('list-status').filter({ hasText: /^1 product$/ }).waitFor();
     await adminPage.getByRole('link', { name: 'Tutorial spec-z (edited)' }).waitFor();
     await expectAccessible(adminPage);
+    // The coordination view's audit feed has the official flag, by its admin.
+    await adminPage.goto(`${origin}/admin/audit?type=ProductMarkedOfficial&product=${productId}`);
+    const marked = adminPage.locator('tr[data-event-type="ProductMarkedOfficial"]');
+    await marked.first().waitFor();
+    expect(await marked.count()).toBe(1);
+    expect(await marked.textContent()).toContain('coord');
+    // Releases with who may see them, and the accounts.
+    await adminPage.getByTestId('coordination-releases').filter({ hasText: 'DP1' }).filter({ hasText: 'public' }).waitFor();
+    await adminPage.getByTestId('coordination-users').filter({ hasText: /\d+ accounts/ }).waitFor();
+    await expectAccessible(adminPage);
     await admin.close();
   });
 
