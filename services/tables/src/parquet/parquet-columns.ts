@@ -1,6 +1,7 @@
 import type { FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
 import type { TableColumn } from '../types';
+import { astropyColumnMeta } from './astropy-column-meta';
 
 const CONVERTED_TYPE_NAMES: Partial<Record<NonNullable<SchemaElement['converted_type']>, string>> = {
   UTF8: 'string',
@@ -67,6 +68,11 @@ function typeName(node: SchemaTree): string {
   return 'struct';
 }
 
-/** The top-level columns as readers see them (nested fields stay inside their column). */
-export const parquetColumns = (metadata: FileMetaData): TableColumn[] =>
-  parquetSchema(metadata).children.map((child) => ({ name: child.element.name, type: typeName(child) }));
+/**
+ * The top-level columns as readers see them (nested fields stay inside their column), with the
+ * unit, description and UCD astropy recorded for them when it wrote the file.
+ */
+export function parquetColumns(metadata: FileMetaData): TableColumn[] {
+  const annotations = astropyColumnMeta(metadata);
+  return parquetSchema(metadata).children.map((child) => ({ name: child.element.name, type: typeName(child), ...annotations.get(child.element.name) }));
+}
