@@ -1,3 +1,5 @@
+import { signUpOverHttp } from '@pz/api/sign-up-over-http';
+
 /**
  * The steps of docs/api.md a person takes before uploading, over HTTP: sign up, sign in, get a
  * token, register a product. Each answer is checked, so a benchmark never times a refusal.
@@ -16,15 +18,7 @@ async function expectJson<T>(response: Response, status: number, what: string): 
 
 /** A new account with an API token (register, log in, then `get_token` with the session and CSRF cookies). */
 export async function signUp(origin: string, username: string): Promise<ApiSession> {
-  const credentials = JSON.stringify({ username, password: 'a long bench passphrase' });
-  const json = { 'content-type': 'application/json' };
-  await expectJson(await fetch(`${origin}/api/auth/register/`, { method: 'POST', headers: json, body: credentials }), 201, 'register');
-  const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: json, body: credentials });
-  const { csrf_token: csrf } = await expectJson<{ csrf_token: string }>(login, 200, 'login');
-  const cookies = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const issued = await fetch(`${origin}/api/get_token/`, { method: 'POST', headers: { cookie: cookies, 'x-csrftoken': csrf } });
-  const { token } = await expectJson<{ token: string }>(issued, 200, 'get_token');
-  return { origin, auth: `Token ${token}` };
+  return { origin, auth: `Token ${await signUpOverHttp(origin, username, 'a long bench passphrase')}` };
 }
 
 /** Registers a product and returns its id. */

@@ -62,7 +62,11 @@ export interface World {
   freshShare(productId: number): Promise<string>;
 }
 
-export async function buildWorld(server: TestServer): Promise<World> {
+/**
+ * Requests to the app in-process, each from an address of its own (rate limits never meet): `call`
+ * answers the reply, `must` the JSON body of an answer with the expected status (setup steps).
+ */
+export function injector(server: TestServer) {
   const call = async (options: InjectOptions): Promise<Reply> => {
     const response = await server.app.inject({ remoteAddress: freshAddress(), ...options });
     const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json') && response.body !== '';
@@ -73,6 +77,11 @@ export async function buildWorld(server: TestServer): Promise<World> {
     if (reply.status !== status) throw new Error(`setup: ${options.method} ${options.url} gave ${reply.status} ${reply.text.slice(0, 300)}`);
     return reply.body;
   };
+  return { call, must };
+}
+
+export async function buildWorld(server: TestServer): Promise<World> {
+  const { call, must } = injector(server);
   const user = async (username: string, admin = false): Promise<Identity> => {
     const created = await server.createUser(username, { admin, password: PASSWORD });
     return { username, userId: created.userId, password: PASSWORD, auth: created.auth };

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
-import { dropSchema } from '@pz/database/testing';
+import { signUpOverHttp } from '@pz/api/sign-up-over-http';
+import { clientBackends } from './client-backends';
 
 /**
  * The real `pzserver` Python client, unchanged (../shared/clients/pzserver), against the real
@@ -22,36 +22,6 @@ const DATA = path.resolve(root, '..', 'shared', 'data');
 
 type Json = Record<string, unknown>;
 type Row = Record<string, unknown>;
-
-interface Backend {
-  readonly name: string;
-  readonly env: Record<string, string>;
-  readonly drop: () => Promise<void>;
-}
-
-function backends(): Backend[] {
-  const list: Backend[] = [{ name: 'pglite', env: { DATABASE_URL: '' }, drop: async () => undefined }];
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const schema = `t_client_${randomBytes(5).toString('hex')}`;
-    list.push({ name: 'postgres', env: { DATABASE_URL: url, DATABASE_SCHEMA: schema }, drop: () => dropSchema(url, schema) });
-  }
-  return list;
-}
-
-/** A user signed up, logged in and given a token the way docs/api.md tells a person to. */
-async function tokenFor(origin: string, username: string): Promise<string> {
-  const credentials = JSON.stringify({ username, password: 'a long passphrase for tests' });
-  const json = { 'content-type': 'application/json' };
-  const registered = await fetch(`${origin}/api/auth/register/`, { method: 'POST', headers: json, body: credentials });
-  if (registered.status !== 201) throw new Error(`sign-up: ${registered.status} ${await registered.text()}`);
-  const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: json, body: credentials });
-  const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const issued = await fetch(`${origin}/api/get_token/`, { method: 'POST', headers: { cookie, 'x-csrftoken': csrf } });
-  const { token } = (await issued.json()) as { token: string };
-  return token;
-}
 
 /** Runs tutorial.py once; every `@@ {json}` line it prints is one step's result. */
 async function runTutorial(env: Record<string, string>): Promise<{ steps: Map<string, Json>; output: string }> {
@@ -70,7 +40,7 @@ async function runTutorial(env: Record<string, string>): Promise<{ steps: Map<st
   return { steps, output };
 }
 
-for (const backend of backends()) {
+for (const backend of clientBackends('t_client')) {
   describe(`the real pzserver client (${backend.name})`, () => {
     let server: ApiProcess;
     let dataDir: string;
@@ -92,7 +62,7 @@ for (const backend of backends()) {
       workDir = mkdtempSync(path.join(os.tmpdir(), 'pz-client-work-'));
       server = await spawnApiProcess({ env: { DATA_DIR: dataDir, EVENTSTORE_URL: '', LOG_LEVEL: 'warn', ...backend.env }, startupMs: 120_000 });
       await server.ready;
-      const [owner, other] = [await tokenFor(server.origin, 'notebook'), await tokenFor(server.origin, 'neighbour')];
+      const [owner, other] = [await signUpOverHttp(server.origin, 'notebook'), await signUpOverHttp(server.origin, 'neighbour')];
       ({ steps, output } = await runTutorial({ PZ_HOST: `${server.origin}/api/`, PZ_TOKEN: owner, PZ_OTHER_TOKEN: other, PZ_WORK: workDir, PZ_DATA: DATA }));
     }, 300_000);
 

@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
-import { dropSchema } from '@pz/database/testing';
+import { signUpOverHttp } from '@pz/api/sign-up-over-http';
+import { clientBackends } from './client-backends';
 
 /**
  * The real `pzserver` client's pipeline methods, unchanged, against the real server as `npm start`
@@ -20,29 +20,7 @@ const DATA = path.resolve(root, '..', 'shared', 'data');
 
 type Json = Record<string, unknown>;
 
-function backends() {
-  const list: { name: string; env: Record<string, string>; drop: () => Promise<void> }[] = [{ name: 'pglite', env: { DATABASE_URL: '' }, drop: async () => undefined }];
-  const url = process.env.DATABASE_URL;
-  if (url) {
-    const schema = `t_client_pipelines_${randomBytes(5).toString('hex')}`;
-    list.push({ name: 'postgres', env: { DATABASE_URL: url, DATABASE_SCHEMA: schema }, drop: () => dropSchema(url, schema) });
-  }
-  return list;
-}
-
-async function tokenFor(origin: string, username: string): Promise<string> {
-  const credentials = JSON.stringify({ username, password: 'a long passphrase for tests' });
-  const json = { 'content-type': 'application/json' };
-  const registered = await fetch(`${origin}/api/auth/register/`, { method: 'POST', headers: json, body: credentials });
-  if (registered.status !== 201) throw new Error(`sign-up: ${registered.status} ${await registered.text()}`);
-  const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: json, body: credentials });
-  const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const issued = await fetch(`${origin}/api/get_token/`, { method: 'POST', headers: { cookie, 'x-csrftoken': csrf } });
-  return ((await issued.json()) as { token: string }).token;
-}
-
-for (const backend of backends()) {
+for (const backend of clientBackends('t_client_pipelines')) {
   describe(`the real pzserver client's pipelines (${backend.name})`, () => {
     let server: ApiProcess;
     let dataDir: string;
@@ -63,7 +41,7 @@ for (const backend of backends()) {
       // Runs hold 1 s once started, so that the stop step finds its run still going.
       server = await spawnApiProcess({ env: { DATA_DIR: dataDir, EVENTSTORE_URL: '', LOG_LEVEL: 'warn', PIPELINE_START_DELAY_MS: '1000', ...backend.env }, startupMs: 120_000 });
       await server.ready;
-      const token = await tokenFor(server.origin, 'notebook');
+      const token = await signUpOverHttp(server.origin, 'notebook');
       const child = spawn(PYTHON, [SCRIPT], { cwd: root, env: { ...process.env, PZ_HOST: `${server.origin}/api/`, PZ_TOKEN: token, PZ_WORK: workDir, PZ_DATA: DATA }, stdio: ['ignore', 'pipe', 'pipe'] });
       child.stdout.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr.on('data', (d: Buffer) => (output += d.toString()));

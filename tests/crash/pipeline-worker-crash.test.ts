@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
+import { signUpOverHttp } from '@pz/api/sign-up-over-http';
 import { createInstallation, crashBackends, sleep, type Installation } from './crash-harness';
 
 /**
@@ -39,17 +40,6 @@ function api(origin: string, token: string): Api {
   };
 }
 
-async function tokenFor(origin: string, username: string): Promise<string> {
-  const credentials = JSON.stringify({ username, password: 'a long passphrase for tests' });
-  const json = { 'content-type': 'application/json' };
-  const registered = await fetch(`${origin}/api/auth/register/`, { method: 'POST', headers: json, body: credentials });
-  if (registered.status !== 201) throw new Error(`sign-up: ${registered.status} ${await registered.text()}`);
-  const login = await fetch(`${origin}/api/auth/login/`, { method: 'POST', headers: json, body: credentials });
-  const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
-  const cookie = login.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
-  const issued = await fetch(`${origin}/api/get_token/`, { method: 'POST', headers: { cookie, 'x-csrftoken': csrf } });
-  return ((await issued.json()) as { token: string }).token;
-}
 
 /** A reference redshift catalog uploaded, registered, associated and published through the HTTP API. */
 async function publishCatalog(origin: string, token: string, file: string, roles: Record<string, string>): Promise<number> {
@@ -129,7 +119,7 @@ for (const backend of crashBackends()) {
     it('is taken up again after the lease and succeeds on the next attempt; a run whose every attempt dies ends Failed', async () => {
       // PostgreSQL: the server runs no pipelines; workers are processes of their own.
       let server = await startServer(backend === 'postgres' ? { PIPELINE_WORKERS: '0' } : {});
-      const token = await tokenFor(server.origin, 'crasher');
+      const token = await signUpOverHttp(server.origin, 'crasher');
       const inputs = [await publishCatalog(server.origin, token, VVDS.file, VVDS.roles), await publishCatalog(server.origin, token, OZDES.file, OZDES.roles)];
       const start = async () => {
         const started = await api(server.origin, token).call('POST', '/api/processes/', { display_name: 'Crash run', pipeline: 1, inputs, used_config: '{"param": {}}' });

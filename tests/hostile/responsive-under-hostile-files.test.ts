@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
+import { signUpOverHttp } from '@pz/api/sign-up-over-http';
 import { writeHostileHdf5, type HostileHdf5Files } from '@pz/tables/hdf5/hostile-hdf5-files';
 
 /**
@@ -43,13 +44,7 @@ describe('server responsiveness while hostile files are read', () => {
     await server.ready;
     // A user, a session, a token (as the portal does), then a product whose main file is bigchunk.h5.
     const json = { 'content-type': 'application/json' };
-    const credentials = JSON.stringify({ username: 'mallory', password: 'correct horse battery' });
-    expect((await fetch(`${server.origin}/api/auth/register/`, { method: 'POST', headers: json, body: credentials })).status).toBe(201);
-    const login = await fetch(`${server.origin}/api/auth/login/`, { method: 'POST', headers: json, body: credentials });
-    const cookies = login.headers.getSetCookie().map((cookie) => cookie.split(';')[0]).join('; ');
-    const { csrf_token: csrf } = (await login.json()) as { csrf_token: string };
-    const token = await fetch(`${server.origin}/api/get_token/`, { method: 'POST', headers: { cookie: cookies, 'x-csrftoken': csrf } });
-    auth = `Token ${((await token.json()) as { token: string }).token}`;
+    auth = `Token ${await signUpOverHttp(server.origin, 'mallory', 'correct horse battery')}`;
     const created = await api('POST', '/api/products/', JSON.stringify({ display_name: 'bomb', product_type: 'other' }), json);
     productId = created.body.id as number;
     const form = new FormData();

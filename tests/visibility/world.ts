@@ -1,7 +1,7 @@
 import type { InjectOptions } from 'fastify';
 import { attachTestFile } from '../../services/api/src/downloads/testing';
 import type { TestServer } from '../../services/api/src/testing';
-import { freshAddress, type Json, type Reply } from '../access/world';
+import { injector, type Json, type Reply } from '../access/world';
 
 /**
  * Who reads. `member` is in the group the restricted release is open to, `nonMember` in none;
@@ -45,16 +45,7 @@ export interface RightsWorld {
 const MAIN_CSV = Buffer.from('ID,RA,DEC,Z\n1,10.5,-3.25,0.41\n2,11.0,-3.5,0.73\n');
 
 export async function buildRightsWorld(server: TestServer): Promise<RightsWorld> {
-  const call = async (options: InjectOptions): Promise<Reply> => {
-    const response = await server.app.inject({ remoteAddress: freshAddress(), ...options });
-    const isJson = String(response.headers['content-type'] ?? '').startsWith('application/json') && response.body !== '';
-    return { status: response.statusCode, body: (isJson ? JSON.parse(response.body) : {}) as Json, text: response.body, headers: response.headers };
-  };
-  const must = async (options: InjectOptions, status: number): Promise<Json> => {
-    const reply = await call(options);
-    if (reply.status !== status) throw new Error(`setup: ${options.method} ${options.url} gave ${reply.status} ${reply.text.slice(0, 300)}`);
-    return reply.body;
-  };
+  const { call, must } = injector(server);
   const user = async (name: string, admin = false) => {
     const created = await server.createUser(name, { admin });
     return { userId: created.userId, auth: created.auth };
