@@ -136,6 +136,13 @@ for (const backend of testBackends()) {
       expect(oneByOne.releases?.[0]).toContain('"is_public":false');
       expect((oneByOne.group_members ?? []).map((m) => JSON.parse(m) as { user_id: number; source: string }).map((m) => `${m.user_id}:${m.source}`).sort()).toEqual(['2:admin', '2:identity_provider']);
       expect(oneByOne.groups).toHaveLength(1);
+      // Bruno's profile changed after his products were registered: they show and search his new name.
+      const owned = (oneByOne.products ?? []).map((json) => JSON.parse(json) as { owner_id: number; owner_name: string; search_text: string }).filter((p) => p.owner_id === 2);
+      expect(owned.length).toBeGreaterThan(0);
+      for (const p of owned) {
+        expect(p.owner_name).toBe('Bruno Moraes');
+        expect(p.search_text.endsWith(' bruno bruno moraes')).toBe(true);
+      }
       expect(await project(7)).toEqual(oneByOne);
       expect(await project(1000)).toEqual(oneByOne);
       const streamLengths = new Map<string, number>();

@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely';
 import { EVENT_CATALOGUE, type LogPosition, type PzEvent, type RecordedEvent } from '@pz/contracts';
 import type { Projection } from '../projection';
 import { catalogueMigrations } from './migrations';
-import { PRODUCT_EVENT_TYPES, applyProductEvents } from './product-changes';
+import { PRODUCT_EVENT_TYPES, applyProductEvents, searchText } from './product-changes';
 import type { CatalogueTables } from './tables';
 
 /**
@@ -12,7 +12,7 @@ import type { CatalogueTables } from './tables';
  */
 export const catalogueProjection: Projection = {
   name: 'catalogue',
-  version: 1,
+  version: 2,
   eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun')),
   tables: ['release_access', 'group_members', 'groups', 'catalogue_listing_changes', 'product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
   migrations: catalogueMigrations,
@@ -39,6 +39,7 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
     await applyReferenceEvent(db, event);
     // A new type or release: type and release filters match names in those tables, and the rows show them.
     // A membership or a release's access: who sees which products (visibility) changed.
+    // An owner's new name: lists search and show it.
     if (LISTING_REFERENCE_EVENTS.has(event.type)) listingChanged = event.position;
   }
   if (run.length) listingChanged = (await applyProductEvents(db, run)) ?? listingChanged;
@@ -49,7 +50,7 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
 }
 
 /** Reference events after which a product list may choose differently. */
-const LISTING_REFERENCE_EVENTS = new Set(['ProductTypeSeeded', 'ReleaseAdded', 'GroupMemberAdded', 'GroupMemberRemoved', 'ReleaseAccessSet']);
+const LISTING_REFERENCE_EVENTS = new Set(['ProductTypeSeeded', 'ReleaseAdded', 'GroupMemberAdded', 'GroupMemberRemoved', 'ReleaseAccessSet', 'UserProfileChanged']);
 
 /** Product types, releases, users and tokens, groups and release access: rare events, one statement or two each. */
 async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: RecordedEvent): Promise<void> {
@@ -84,6 +85,15 @@ async function applyReferenceEvent(db: Kysely<CatalogueTables>, recorded: Record
     case 'UserProfileChanged': {
       const d = event.data;
       await db.updateTable('users').set({ first_name: d.firstName, last_name: d.lastName, email: d.email }).where('id', '=', d.userId).execute();
+      // The owner's name is on each of their products (listed, searched): renamed with them.
+      const ownerName = `${d.firstName} ${d.lastName}`.trim();
+      const owned = await db.selectFrom('products').select(['id', 'display_name', 'owner_username', 'owner_name']).where('owner_id', '=', d.userId).execute();
+      for (const product of owned.filter((p) => p.owner_name !== ownerName)) {
+        await db.updateTable('products')
+          .set({ owner_name: ownerName, search_text: searchText(product.display_name, product.owner_username, ownerName), changed_commit: recorded.position.commit.toString(), changed_prepare: recorded.position.prepare.toString() })
+          .where('id', '=', product.id)
+          .execute();
+      }
       return;
     }
     case 'ApiTokenIssued': {
