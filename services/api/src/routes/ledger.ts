@@ -1,10 +1,9 @@
 import { Type } from 'typebox';
 import { formatPosition } from '@pz/contracts';
 import { checkpointJson, headInclusion, type CheckpointCheck, type VerifyReport } from '@pz/ledger';
-import { requireUser, type AuthenticatedCaller } from '../auth/authenticate';
+import { requireAdmin } from '../auth/require-admin';
 import type { PzApp } from '../http/app-types';
 import { sendProblem } from '../http/problem';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Detail } from './schemas';
 
 const Checkpoint = Type.Object({
@@ -68,14 +67,6 @@ function reportJson(report: VerifyReport, startedAt: Date) {
     checked_at: startedAt.toISOString(),
     duration_ms: Date.now() - startedAt.getTime(),
   };
-}
-
-function requireAdmin(request: FastifyRequest, reply: FastifyReply): AuthenticatedCaller | null {
-  const caller = requireUser(request, reply);
-  if (!caller) return null;
-  if (caller.isAdmin) return caller;
-  void sendProblem(reply, { code: 'FORBIDDEN', message: 'only admins may do this' });
-  return null;
 }
 
 /**
