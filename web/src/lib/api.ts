@@ -81,6 +81,23 @@ export interface HatsInfo {
   partitions_truncated: boolean;
   ra_column: string | null;
   dec_column: string | null;
+  /** object, source, margin, index... as the catalog's properties declare it. */
+  catalog_type: string | null;
+  margin_threshold_arcsec: number | null;
+  primary_catalog: string | null;
+  /** A collection's catalogs (main first); empty for a lone catalog. */
+  catalogs: HatsCatalog[];
+}
+
+/** One catalog of a HATS collection. */
+export interface HatsCatalog {
+  kind: 'main' | 'margin' | 'index';
+  path: string;
+  name: string | null;
+  rows: number | null;
+  partition_count: number | null;
+  margin_threshold_arcsec: number | null;
+  index_column: string | null;
 }
 
 /** `GET /api/products/{id}/main_file_info/` (the parts the portal shows). */
