@@ -1,5 +1,5 @@
 import type { FileMetaData } from 'hyparquet';
-import type { ColumnMeta } from './astropy-column-meta';
+import type { ColumnMeta } from '../astropy-ecsv-header';
 import { BoundedFlatbuffer, FlatbufferRejected } from './bounded-flatbuffer';
 
 /** base64 text longer than this is not decoded (real schemas are kilobytes; a wide HATS catalog's a few hundred). */
