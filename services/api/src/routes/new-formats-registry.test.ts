@@ -18,8 +18,8 @@ for (const backend of testBackends()) {
     const fixture = (name: string) => fileURLToPath(new URL(`../../../tables/fixtures/${name}`, import.meta.url));
     const registered = async (file: string, type = 'redshift_catalog') => {
       const id = await createProduct(server, alice.auth, type);
-      await attachMainFile(server, id, alice.userId, file, { name: path.basename(file) });
-      return { id, registry: await call('GET', `/api/products/${id}/registry/`, alice.auth) };
+      const fileId = await attachMainFile(server, id, alice.userId, file, { name: path.basename(file) });
+      return { id, fileId, registry: await call('GET', `/api/products/${id}/registry/`, alice.auth) };
     };
 
     beforeAll(async () => {
@@ -40,8 +40,12 @@ for (const backend of testBackends()) {
     });
 
     it('registers the real collection uploaded as a zip: rows from the properties, partitioning in main_file_info, roles suggested, rows paged', async () => {
-      const { id, registry } = await registered(path.join(scratch, 'elaiss1oid_collection.zip'));
+      const { id, fileId, registry } = await registered(path.join(scratch, 'elaiss1oid_collection.zip'));
       expect(registry.status).toBe(200);
+      // The download is the archive as uploaded, byte for byte.
+      const content = await server.app.inject({ method: 'GET', url: `/api/product-files/${fileId}/content/`, headers: { authorization: alice.auth } });
+      expect(content.statusCode).toBe(200);
+      expect(content.rawPayload.equals(readFileSync(path.join(scratch, 'elaiss1oid_collection.zip')))).toBe(true);
       const info = (await call('GET', `/api/products/${id}/main_file_info/`, alice.auth)).body.main_file as Json;
       expect(info).toMatchObject({ format: 'hats', n_rows: 478, registry_error: null });
       expect(info.hats).toEqual({
