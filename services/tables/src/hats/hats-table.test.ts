@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -50,6 +50,13 @@ describe('HATS catalogs uploaded as archives', () => {
     zip('collection-absent-margin.zip', collection({ margins: 'margin_5arcs margin_60arcs' }));
     zip('collection-margin-partition-absent.zip', collection({ skipMarginPartition: 1 }));
     zip('collection-odd-indexes.zip', collection({ indexes: 'objid' }));
+    const corrupt = syntheticCatalog('cat/', PARTITIONS).map(([name, content]): [string, Buffer] => [name, name.endsWith('Npix=5.parquet') ? Buffer.from('PAR1 not really parquet PAR1') : content]);
+    zip('corrupt-partition.zip', corrupt);
+    const whole = readFileSync(zip('whole.zip', syntheticCatalog('cat/', PARTITIONS)));
+    writeFileSync(file('truncated.zip'), whole.subarray(0, Math.floor(whole.length * 0.6)));
+    await writeTarGz(file('whole.tar.gz'), syntheticCatalog('cat/', PARTITIONS));
+    const tgz = readFileSync(file('whole.tar.gz'));
+    writeFileSync(file('truncated.tar.gz'), tgz.subarray(0, Math.floor(tgz.length * 0.6)));
     zip('rows-without-partitions.zip', syntheticCatalog('cat/', [], { extraProperties: { hats_nrows: '5' } }));
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -115,6 +122,17 @@ describe('HATS catalogs uploaded as archives', () => {
     // No _metadata here: a page across partitions opens them in order, each footer giving its rows.
     const page = await readTableRows(file('synthetic.zip'), { fileName: 'synthetic.zip', offset: 3, limit: 6 });
     expect(page.ok && [page.value.count, page.value.rows.map((r) => r.objid)]).toEqual([12, [3, 4, 5, 6, 7, 8]]);
+  });
+
+  it.each([
+    ['truncated.zip', 'TABLE_ARCHIVE_INVALID', /zip archive/],
+    ['truncated.tar.gz', 'TABLE_ARCHIVE_INVALID', /(tar\.gz|gzip|HATS) archive/],
+    ['corrupt-partition.zip', 'TABLE_TRUNCATED', /HATS partition cat\/dataset\/Norder=1\/Dir=0\/Npix=5\.parquet: /],
+  ])('refuses the damaged archive %s with a 4xx code naming the problem', async (name, code, message) => {
+    const table = await inspect(name);
+    expect(table.ok).toBe(false);
+    if (table.ok) return;
+    expect([table.error.code, table.error.message]).toEqual([code, expect.stringMatching(message)]);
   });
 
   it.each([
