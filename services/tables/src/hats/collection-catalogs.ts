@@ -33,6 +33,8 @@ export const numberOf = (value: string | undefined): number | null => {
   return Number.isFinite(parsed) ? parsed : null;
 };
 
+const wholeNumber = (value: number | null): number | null => (value !== null && Number.isSafeInteger(value) && value >= 0 ? value : null);
+
 /** The margin and index catalogs `collection.properties` names (`all_margins`; `all_indexes` as column/folder pairs). */
 export function namedCatalogs(collection: ReadonlyMap<string, string>): Result<NamedCatalog[], string> {
   const margins = splitList(collection.get('all_margins')).map((folder): NamedCatalog => ({ kind: 'margin', folder, indexColumn: null }));
@@ -68,7 +70,7 @@ export function describeMemberCatalog(
     kind: named.kind,
     path: folder,
     name: properties.get('obs_collection') ?? null,
-    rows: numberOf(properties.get('hats_nrows')),
+    rows: wholeNumber(numberOf(properties.get('hats_nrows'))),
     partition_count: partitionCount,
     margin_threshold_arcsec: numberOf(properties.get('hats_margin_threshold')),
     index_column: properties.get('hats_index_column') ?? named.indexColumn,
