@@ -67,7 +67,17 @@ export interface Page<T> {
 export interface ReadData {
   count: number;
   columns: string[];
+  /** Per column: its type, and the unit, UCD and description the file gives (null when it gives none). */
+  column_info?: ColumnInfo[];
   results: Record<string, unknown>[];
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  unit: string | null;
+  file_ucd: string | null;
+  description: string | null;
 }
 
 import type { QpInfo } from './qp-curves';
