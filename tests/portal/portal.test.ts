@@ -432,9 +432,32 @@ describe('the portal in a browser', () => {
     await expectAccessible();
   });
 
+  it('pre-fills the roles of the three real survey catalogues in the wizard, as the data README says', async () => {
+    const surveys: [string, Record<string, string>][] = [
+      ['vvds_final_release_random_sample.parquet', { ID: 'NUM', RA: 'ALPHA', Dec: 'DELTA', z: 'Z', z_flag: 'ZFLAGS' }],
+      ['2dflens_final_release_random_sample.parquet', { ID: 'unique_id', RA: 'RA', Dec: 'Dec', z: 'z', z_flag: 'qual' }],
+      ['ozdes_dr2_random_sample.parquet', { ID: 'OzDES_ID', RA: 'Alpha_J2000', Dec: 'Delta_J2000', z: 'z', z_flag: 'qop' }],
+    ];
+    for (const [file, roles] of surveys) {
+      await page.goto(`${origin}/products/new`);
+      await page.getByLabel('Name').fill(`Survey ${file.split('_')[0] ?? file}`);
+      await page.getByLabel('Product type').selectOption('redshift_catalog');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(/\/products\/new\?id=\d+$/);
+      await page.getByLabel(/^Main file/).setInputFiles(path.join(REPOSITORY, '..', 'shared', 'data', 'redshift-catalogs', file));
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.locator('.uploads li').filter({ hasText: 'stored' }).first().waitFor();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel(`Role of column ${roles.RA}`, { exact: true }).waitFor({ timeout: 60_000 });
+      for (const [role, column] of Object.entries(roles)) {
+        expect(await page.getByLabel(`Role of column ${column}`, { exact: true }).inputValue(), `${file}: ${column}`).toBe(role);
+      }
+    }
+  });
+
   it('my products, log out, and no console errors along the way', async () => {
     await page.goto(`${origin}/me/products`);
-    await page.getByTestId('list-status').filter({ hasText: '31 products' }).waitFor();
+    await page.getByTestId('list-status').filter({ hasText: '34 products' }).waitFor();
     await page.getByRole('button', { name: 'astro ▾' }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in', exact: true }).waitFor();
