@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { spawnApiProcess, type ApiProcess } from '@pz/api/api-process';
-import { syntheticCatalog, writeZip } from '@pz/tables/hats/hats-fixtures';
+import { membersOf, syntheticCatalog, writeZip } from '@pz/tables/hats/hats-fixtures';
 import { REPOSITORY, ensurePortalBuild, launchChromium, seriousAxeViolations } from './browser';
 
 const TUTORIAL = path.join(REPOSITORY, '..', 'shared', 'data', 'pzserver-tutorial');
@@ -180,7 +180,7 @@ describe('the portal in a browser', () => {
     await page.waitForURL(/\/product\/\d+_tutorial_specz$/);
     internalName = decodeURIComponent(new URL(page.url()).pathname.split('/').pop() ?? '');
     expect(internalName).toBe(`${productId}_tutorial_specz`);
-    await page.getByText('Published').waitFor();
+    await page.getByRole('definition').filter({ hasText: /^Published$/ }).waitFor();
   });
 
   it('finds a product by type filter, by search and through pages, with the state in the URL', async () => {
@@ -335,6 +335,23 @@ describe('the portal in a browser', () => {
     await expectAccessible();
     await shot('sky-coverage');
 
+    // The real ELAIS-S1 collection: its margin catalog is listed under the map.
+    const collectionZip = path.join(dataDir, 'elaiss1oid.zip');
+    writeZip(collectionZip, membersOf(path.join(REPOSITORY, '..', 'shared', 'data', 'hats', 'elaiss1oid_collection'), 'elaiss1oid_collection/'));
+    const collection = await uploadRegistered('ELAIS-S1 collection', 'training_set', collectionZip);
+    await page.goto(`${origin}/product/${collection}`);
+    await page.getByRole('heading', { level: 2, name: 'Sky coverage' }).waitFor();
+    expect((await page.getByTestId('hats-catalogs').textContent())?.replace(/\s+/g, ' ')).toContain('margin catalog margin_10arcs (10″ margin, 0 rows, 0 partitions)');
+
+    // A VOTable's units in the preview header, its UCD and description on hover.
+    const votable = await uploadRegistered('VOTable units', 'training_set', path.join(REPOSITORY, 'services/tables/fixtures/binary2.vot'));
+    await page.goto(`${origin}/product/${votable}`);
+    await page.getByTestId('preview').waitFor();
+    const ra = page.locator('[data-testid="preview"] th', { hasText: 'RAJ2000' });
+    expect(await ra.locator('[data-testid="column-unit"]').textContent()).toBe('[deg]');
+    expect(await page.getByRole('columnheader', { name: 'zsp (z)', exact: true }).getAttribute('title')).toBe('float32 · src.redshift · Spectroscopic redshift');
+    await expectAccessible();
+
     // A qp ensemble of histogram PDFs (services/tables fixture, written with h5py): a few PDFs and the distribution of zmean.
     const estimates = await uploadRegistered('qp PDFs', 'photoz_estimates', path.join(REPOSITORY, 'services/tables/fixtures/qp-hist.hdf5'));
     await page.goto(`${origin}/product/${estimates}`);
@@ -415,9 +432,32 @@ describe('the portal in a browser', () => {
     await expectAccessible();
   });
 
+  it('pre-fills the roles of the three real survey catalogues in the wizard, as the data README says', async () => {
+    const surveys: [string, Record<string, string>][] = [
+      ['vvds_final_release_random_sample.parquet', { ID: 'NUM', RA: 'ALPHA', Dec: 'DELTA', z: 'Z', z_flag: 'ZFLAGS' }],
+      ['2dflens_final_release_random_sample.parquet', { ID: 'unique_id', RA: 'RA', Dec: 'Dec', z: 'z', z_flag: 'qual' }],
+      ['ozdes_dr2_random_sample.parquet', { ID: 'OzDES_ID', RA: 'Alpha_J2000', Dec: 'Delta_J2000', z: 'z', z_flag: 'qop' }],
+    ];
+    for (const [file, roles] of surveys) {
+      await page.goto(`${origin}/products/new`);
+      await page.getByLabel('Name').fill(`Survey ${file.split('_')[0] ?? file}`);
+      await page.getByLabel('Product type').selectOption('redshift_catalog');
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.waitForURL(/\/products\/new\?id=\d+$/);
+      await page.getByLabel(/^Main file/).setInputFiles(path.join(REPOSITORY, '..', 'shared', 'data', 'redshift-catalogs', file));
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await page.locator('.uploads li').filter({ hasText: 'stored' }).first().waitFor();
+      await page.getByRole('button', { name: 'Continue' }).click();
+      await page.getByLabel(`Role of column ${roles.RA}`, { exact: true }).waitFor({ timeout: 60_000 });
+      for (const [role, column] of Object.entries(roles)) {
+        expect(await page.getByLabel(`Role of column ${column}`, { exact: true }).inputValue(), `${file}: ${column}`).toBe(role);
+      }
+    }
+  });
+
   it('my products, log out, and no console errors along the way', async () => {
     await page.goto(`${origin}/me/products`);
-    await page.getByTestId('list-status').filter({ hasText: '29 products' }).waitFor();
+    await page.getByTestId('list-status').filter({ hasText: '34 products' }).waitFor();
     await page.getByRole('button', { name: 'astro ▾' }).click();
     await page.getByRole('button', { name: 'Log out' }).click();
     await page.getByRole('link', { name: 'Log in', exact: true }).waitFor();

@@ -67,7 +67,17 @@ export interface Page<T> {
 export interface ReadData {
   count: number;
   columns: string[];
+  /** Per column: its type, and the unit, UCD and description the file gives (null when it gives none). */
+  column_info?: ColumnInfo[];
   results: Record<string, unknown>[];
+}
+
+export interface ColumnInfo {
+  name: string;
+  type: string;
+  unit: string | null;
+  file_ucd: string | null;
+  description: string | null;
 }
 
 import type { QpInfo } from './qp-curves';
@@ -81,6 +91,23 @@ export interface HatsInfo {
   partitions_truncated: boolean;
   ra_column: string | null;
   dec_column: string | null;
+  /** object, source, margin, index... as the catalog's properties declare it. */
+  catalog_type: string | null;
+  margin_threshold_arcsec: number | null;
+  primary_catalog: string | null;
+  /** A collection's catalogs (main first); empty for a lone catalog. */
+  catalogs: HatsCatalog[];
+}
+
+/** One catalog of a HATS collection. */
+export interface HatsCatalog {
+  kind: 'main' | 'margin' | 'index';
+  path: string;
+  name: string | null;
+  rows: number | null;
+  partition_count: number | null;
+  margin_threshold_arcsec: number | null;
+  index_column: string | null;
 }
 
 /** `GET /api/products/{id}/main_file_info/` (the parts the portal shows). */

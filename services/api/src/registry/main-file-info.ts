@@ -2,7 +2,8 @@ import type { Kysely } from 'kysely';
 import type { Static } from 'typebox';
 import type { CatalogueTables } from '@pz/projections';
 import { findRegistry, type MainFileRow } from './main-file';
-import type { HatsSchema, MainFileSchema, QpSchema } from './schemas';
+import { Value } from 'typebox/value';
+import { HatsCatalogSchema, type HatsSchema, type MainFileSchema, type QpSchema } from './schemas';
 
 /**
  * The `main_file` block of `main_file_info`, from the read models only: the file is never read
@@ -70,5 +71,21 @@ function hatsInfo(details: Details): Static<typeof HatsSchema> {
     }),
     partitions_truncated: details.hats_partitions_truncated === true,
     margins: text(details.hats_margins),
+    catalog_type: text(details.hats_catalog_type),
+    margin_threshold_arcsec: typeof details.hats_margin_threshold === 'number' ? details.hats_margin_threshold : null,
+    primary_catalog: text(details.hats_primary_catalog),
+    catalogs: hatsCatalogs(text(details.hats_catalogs)),
   };
+}
+
+/** The collection's catalogs registry recorded as JSON; entries not of the expected shape are left out. */
+function hatsCatalogs(json: string | null): Static<typeof HatsCatalogSchema>[] {
+  if (json === null) return [];
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(json);
+  } catch {
+    return [];
+  }
+  return Array.isArray(parsed) ? parsed.filter((entry): entry is Static<typeof HatsCatalogSchema> => Value.Check(HatsCatalogSchema, entry)) : [];
 }

@@ -23,6 +23,19 @@ export const ProductContentSchema = Type.Object({
 
 export const AssociatedColumnSchema = Type.Object({ column_name: Type.String(), ucd: Nullable(Type.String()), alias: Nullable(Type.String()), confidence: Nullable(Type.Number()) });
 
+export const HatsCatalogSchema = Type.Object({
+  kind: Type.Union([Type.Literal('main'), Type.Literal('margin'), Type.Literal('index')]),
+  /** Its folder inside the archive. */
+  path: Type.String(),
+  name: Nullable(Type.String()),
+  /** As its properties give it (hats_nrows). */
+  rows: Nullable(Type.Integer()),
+  /** HEALPix partitions (null for an index catalog). */
+  partition_count: Nullable(Type.Integer()),
+  margin_threshold_arcsec: Nullable(Type.Number()),
+  index_column: Nullable(Type.String()),
+});
+
 export const HatsSchema = Type.Object({
   name: Nullable(Type.String()),
   /** The primary catalog's folder inside the archive ('' at its top). */
@@ -36,6 +49,14 @@ export const HatsSchema = Type.Object({
   partitions: Type.Array(Type.Object({ order: Type.Integer(), pixel: Type.Integer() })),
   partitions_truncated: Type.Boolean(),
   margins: Nullable(Type.String()),
+  /** The catalog's `dataproduct_type` (object, source, margin, index...). */
+  catalog_type: Nullable(Type.String()),
+  /** A margin catalog's: how far past each partition's edge it reaches, in arcseconds. */
+  margin_threshold_arcsec: Nullable(Type.Number()),
+  /** A margin or index catalog's primary catalog, by its folder name. */
+  primary_catalog: Nullable(Type.String()),
+  /** A collection's catalogs: its main catalog, then the margin and index catalogs collection.properties names (empty for a lone catalog). */
+  catalogs: Type.Array(HatsCatalogSchema),
 });
 
 export const QpSchema = Type.Object({

@@ -1,7 +1,13 @@
 import { err, ok, type Result } from '@pz/contracts';
 import { tableError, type TableError } from '../errors';
 
-const TABLE_EXTENSION = /\.(csv|tsv|txt|dat|ascii|tbl|parquet|parq|pq|fits|fit|fts|h5|hdf5|hdf|he5)$/i;
+const TABLE_EXTENSION = /\.(csv|tsv|txt|dat|ascii|tbl|parquet|parq|pq|fits|fit|fts|h5|hdf5|hdf|he5|vot|votable|xml)$/i;
+
+/**
+ * `.xml` names VOTables, but also the manifests and metadata sidecars that ride along with a
+ * table: an `.xml` member is the archive's table only when no member of another table format is.
+ */
+export const isSidecarProne = (memberName: string): boolean => /\.xml$/i.test(memberName);
 
 /** macOS resource forks, Finder files and other hidden entries ride along in real archives. */
 const isJunk = (memberName: string): boolean => {
@@ -23,13 +29,15 @@ export const extractedFileName = (memberName: string): string => {
 
 export const baseName = (memberName: string): string => memberName.split('/').filter(Boolean).at(-1) ?? memberName;
 
-export function exactlyOneTable(tableMembers: readonly string[], archiveLabel: string): Result<string, TableError> {
+export function exactlyOneTable(members: readonly string[], archiveLabel: string): Result<string, TableError> {
+  const others = members.filter((name) => !isSidecarProne(name));
+  const tableMembers = others.length > 0 ? others : members;
   if (tableMembers.length === 1 && tableMembers[0] !== undefined) return ok(tableMembers[0]);
   if (tableMembers.length === 0) {
     return err(
       tableError(
         'TABLE_ARCHIVE_INVALID',
-        `The ${archiveLabel} holds no table file (CSV/TXT, Parquet, FITS or HDF5, recognised by extension).`,
+        `The ${archiveLabel} holds no table file (CSV/TXT, Parquet, FITS, HDF5 or VOTable, recognised by extension).`,
       ),
     );
   }

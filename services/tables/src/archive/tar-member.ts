@@ -6,7 +6,7 @@ import { createGunzip } from 'node:zlib';
 import { extract } from 'tar-stream';
 import { err, ok, type Result } from '@pz/contracts';
 import { tableError, type TableError } from '../errors';
-import { exactlyOneTable, extractedFileName, isTableMember } from './archive-members';
+import { exactlyOneTable, extractedFileName, isSidecarProne, isTableMember } from './archive-members';
 import { capBytes } from './extraction-cap';
 import type { ExtractedMember } from './zip-member';
 
@@ -17,8 +17,8 @@ const drain = (stream: Readable): Promise<void> =>
 
 /**
  * Extracts the one table of a tar (gzipped or not) into `directory` in a single streaming pass:
- * the first table member is written out, later ones are only counted. The cap applies to the
- * whole decompressed stream.
+ * the first table member is written out (and the first `.xml` one, which is the table only when
+ * no other is), later ones are only counted. The cap applies to the whole decompressed stream.
  */
 export async function extractTarTable(
   archivePath: string,
@@ -32,16 +32,17 @@ export async function extractTarTable(
     (cause: unknown) => cause,
   );
   const tableMembers: string[] = [];
-  let extracted: ExtractedMember | null = null;
+  const extracted = new Map<string, ExtractedMember>();
   try {
     for await (const entry of entries) {
       const name = entry.header.name.replace(/\\/g, '/');
       const isTable = (entry.header.type === 'file' || entry.header.type === 'contiguous-file') && isTableMember(name);
       if (isTable) tableMembers.push(name);
-      if (isTable && extracted === null) {
+      const kind = isSidecarProne(name) ? 'xml' : 'table';
+      if (isTable && !extracted.has(kind)) {
         const filePath = path.join(directory, extractedFileName(name));
         await pipeline(entry as unknown as Readable, createWriteStream(filePath, { flags: 'wx' }));
-        extracted = { memberName: name, filePath };
+        extracted.set(kind, { memberName: name, filePath });
       } else {
         await drain(entry as unknown as Readable);
       }
@@ -55,5 +56,6 @@ export async function extractTarTable(
   if (failure) throw failure;
   const chosen = exactlyOneTable(tableMembers, gzipped ? 'tar.gz archive' : 'tar archive');
   if (!chosen.ok) return chosen;
-  return extracted ? ok(extracted) : err(tableError('TABLE_ARCHIVE_INVALID', 'The tar archive holds no table file.'));
+  const member = [...extracted.values()].find((m) => m.memberName === chosen.value);
+  return member ? ok(member) : err(tableError('TABLE_ARCHIVE_INVALID', 'The tar archive holds no table file.'));
 }

@@ -64,12 +64,21 @@ export interface SyntheticPartition {
   readonly rows: number;
 }
 
-/** A HATS catalog under `prefix`: properties, partition_info.csv, _common_metadata and the partitions. */
-export function syntheticCatalog(prefix: string, partitions: readonly SyntheticPartition[], options: { properties?: boolean; skipPartition?: number } = {}): Members {
+/**
+ * A HATS catalog under `prefix`: properties, partition_info.csv, _common_metadata and the
+ * partitions. `extraProperties` are appended to the properties, so they override the defaults
+ * (`dataproduct_type=margin`, `hats_margin_threshold=5`...).
+ */
+export function syntheticCatalog(
+  prefix: string,
+  partitions: readonly SyntheticPartition[],
+  options: { properties?: boolean; skipPartition?: number; extraProperties?: Readonly<Record<string, string>> } = {},
+): Members {
   const total = partitions.reduce((n, p) => n + p.rows, 0);
   const members: Members = [];
   if (options.properties !== false) {
-    members.push([`${prefix}hats.properties`, Buffer.from(`#HATS catalog\nobs_collection=synthetic\ndataproduct_type=object\nhats_nrows=${total}\nhats_col_ra=ra\nhats_col_dec=dec\nhats_npix_suffix=.parquet\nhats_version=v1.0\n`)]);
+    const extra = Object.entries(options.extraProperties ?? {}).map(([key, value]) => `${key}=${value}\n`).join('');
+    members.push([`${prefix}hats.properties`, Buffer.from(`#HATS catalog\nobs_collection=synthetic\ndataproduct_type=object\nhats_nrows=${total}\nhats_col_ra=ra\nhats_col_dec=dec\nhats_npix_suffix=.parquet\nhats_version=v1.0\n${extra}`)]);
   }
   members.push([`${prefix}partition_info.csv`, Buffer.from(`Norder,Npix\n${partitions.map((p) => `${p.order},${p.pixel}`).join('\n')}\n`)]);
   members.push([`${prefix}dataset/_common_metadata`, partitionParquet(0, 0)]);

@@ -10,6 +10,7 @@ import { parquetColumns } from '../parquet/parquet-columns';
 import { readParquetTable } from '../parquet/parquet-table';
 import type { ReadContext, RowWindow, TableDetails, TableRow, TableSlice } from '../types';
 import { listArchive, type ArchiveListing, type ListedArchiveKind } from './archive-listing';
+import { describeMemberCatalog, namedCatalogs, numberOf, type HatsCatalogEntry } from './collection-catalogs';
 import { parsePartitionInfo, parseProperties, partitionPath, type HatsPartition } from './hats-properties';
 
 /** `details.hats_partitions` lists at most this many partitions ("order/pixel" words): an event stays small. */
@@ -97,6 +98,45 @@ async function readProperties(file: string | undefined): Promise<Map<string, str
   return file === undefined ? new Map() : parseProperties(await readFile(file, 'utf8'));
 }
 
+const propertiesIn = (names: ReadonlySet<string>, root: string): string | undefined => PROPERTIES_NAMES.map((n) => join(root, n)).find((n) => names.has(n));
+
+/**
+ * The margin and index catalogs a collection names, each from its own properties (and, for a
+ * margin, its partition list, every partition of which must be in the archive). A named catalog
+ * missing from the archive is refused, as lsdb would fail to open the collection.
+ */
+async function collectionMembers(
+  listing: ArchiveListing,
+  names: ReadonlySet<string>,
+  collectionDir: string,
+  collection: ReadonlyMap<string, string>,
+  dir: string,
+  limit: number,
+): Promise<Result<HatsCatalogEntry[], TableError>> {
+  const named = namedCatalogs(collection);
+  if (!named.ok) return invalid(`The HATS collection's ${named.error}.`);
+  const members = [];
+  for (const catalog of named.value) {
+    const root = normalize(join(collectionDir, catalog.folder));
+    const properties = propertiesIn(names, root);
+    if (properties === undefined) {
+      return invalid(`collection.properties names the ${catalog.kind} catalog "${catalog.folder}", which has no hats.properties or properties file in the archive.`);
+    }
+    const info = join(root, 'partition_info.csv');
+    members.push({ catalog, root, properties, info: catalog.kind === 'margin' && names.has(info) ? info : undefined });
+  }
+  const extracted = await extractMembers(listing, members.flatMap((m) => [m.properties, ...(m.info === undefined ? [] : [m.info])]), dir, 'member', limit);
+  const entries: HatsCatalogEntry[] = [];
+  for (const { catalog, root, properties, info } of members) {
+    const infoPath = info === undefined ? undefined : extracted.paths.get(info);
+    const byPartition = partitionFiles([...names], root);
+    const entry = describeMemberCatalog(catalog, root, await readProperties(extracted.paths.get(properties)), infoPath === undefined ? undefined : await readFile(infoPath, 'utf8'), (p) => byPartition.has(keyOf(p)));
+    if (!entry.ok) return invalid(`The HATS collection's ${entry.error}.`);
+    entries.push(entry.value);
+  }
+  return ok(entries);
+}
+
 /**
  * Reads a HATS catalog or collection uploaded as a zip, tar or tar.gz of its directory, or
  * answers null when the archive is not one (any other archive). Nothing but the catalog's small
@@ -150,14 +190,18 @@ async function readCatalog(
 ): Promise<Result<TableSlice, TableError>> {
   let { root, propertiesMember } = found;
   let collection = new Map<string, string>();
+  let members: HatsCatalogEntry[] = [];
   if (found.collectionMember !== null) {
     const extracted = await extractMembers(listing, [found.collectionMember], dir, 'collection', limit);
     collection = await readProperties(extracted.paths.get(found.collectionMember));
     const primary = collection.get('hats_primary_table_url');
     if (!primary) return invalid('collection.properties names no primary catalog (hats_primary_table_url).');
     root = normalize(join(parentOf(found.collectionMember), primary));
-    propertiesMember = PROPERTIES_NAMES.map((n) => join(root, n)).find((n) => names.has(n)) ?? '';
+    propertiesMember = propertiesIn(names, root) ?? '';
     if (propertiesMember === '') return invalid(`The collection's primary catalog "${primary}" has no hats.properties or properties file in the archive.`);
+    const listed = await collectionMembers(listing, names, parentOf(found.collectionMember), collection, dir, limit);
+    if (!listed.ok) return listed;
+    members = listed.value;
   }
 
   const byPartition = partitionFiles([...names], root);
@@ -183,7 +227,6 @@ async function readCatalog(
     });
   }
   partitions.sort((a, b) => a.order - b.order || a.pixel - b.pixel);
-  if (partitions.length === 0) return invalid('The HATS catalog lists no partition (partition_info.csv is empty and there is no Norder=*/Npix=* file).');
   const absent = partitions.filter((p) => !byPartition.has(keyOf(p)));
   if (absent.length > 0) {
     const first = absent[0] as HatsPartition;
@@ -197,11 +240,15 @@ async function readCatalog(
   const declaredRows = Number(properties.get('hats_nrows'));
   const nRows = Number.isSafeInteger(declaredRows) && declaredRows >= 0 ? declaredRows : metadata ? Number(metadata.num_rows) : null;
   if (nRows === null) return invalid('The HATS catalog gives no row count: its properties have no hats_nrows and there is no readable dataset/_metadata.');
+  // An empty catalog (a margin catalog often is) has no partition; its columns come from _common_metadata.
+  if (partitions.length === 0 && !(nRows === 0 && commonPath !== undefined)) {
+    return invalid('The HATS catalog lists no partition (partition_info.csv is empty and there is no Norder=*/Npix=* file).');
+  }
 
   // Data order: _metadata's when it names the files, partition order otherwise (rows unknown past the first).
   const orderedFiles = fileRows.length > 0 ? fileRows.filter((f) => names.has(f.file)) : partitions.flatMap((p) => (byPartition.get(keyOf(p)) ?? []).map((file) => ({ file, rows: Number.NaN })));
   const firstFile = orderedFiles[0]?.file;
-  if (firstFile === undefined) return invalid('The HATS catalog has no partition file to preview.');
+  if (firstFile === undefined && partitions.length > 0) return invalid('The HATS catalog has no partition file to preview.');
 
   const rows: TableRow[] = [];
   let columns = commonPath ? parquetColumns(await footerOf(commonPath)) : null;
@@ -240,6 +287,10 @@ async function readCatalog(
   if (columns === null) return invalid('The HATS catalog has neither dataset/_common_metadata nor a partition to take its columns from.');
 
   const orders = [...new Set(partitions.map((p) => p.order))];
+  const main: HatsCatalogEntry = {
+    kind: 'main', path: root, name: properties.get('obs_collection') ?? null, rows: nRows, partition_count: partitions.length, margin_threshold_arcsec: null, index_column: null,
+  };
+  const primary = properties.get('hats_primary_table_url');
   const listed = partitions.slice(0, MAX_LISTED_PARTITIONS).map(keyOf).join(' ');
   const details: TableDetails = {
     archive_format: listedKind,
@@ -254,7 +305,14 @@ async function readCatalog(
     hats_partitions_truncated: partitions.length > MAX_LISTED_PARTITIONS,
     hats_margins: collection.get('all_margins') ?? null,
     hats_version: properties.get('hats_version') ?? null,
-    preview_partition: firstFile,
+    // object, source, margin, index... as the catalog's properties declare it.
+    hats_catalog_type: properties.get('dataproduct_type') ?? null,
+    hats_margin_threshold: numberOf(properties.get('hats_margin_threshold')),
+    // A margin's primary catalog, by its folder name: the URL is often a path on the machine that wrote it.
+    hats_primary_catalog: primary === undefined ? null : (primary.split(/[\\/]/).filter((p) => p !== '' && p !== '.').at(-1) ?? null),
+    // The collection's catalogs (main, margins, indexes) as JSON; null for a lone catalog.
+    hats_catalogs: found.collectionMember === null ? null : JSON.stringify([main, ...members]),
+    preview_partition: firstFile ?? null,
   };
   return ok({ format: 'hats', columns, nRows, rows, details, ...(rowsUnavailable ? { rowsUnavailable } : {}) });
 }

@@ -1,5 +1,6 @@
 import type { Dataset, Group } from 'h5wasm';
 import type { H5wasm } from './h5wasm-module';
+import { astropyHdf5ColumnMeta, withColumnMeta } from './astropy-hdf5-meta';
 import { checkDataset, externalLinkTarget, refuseExternalLink, type Hdf5Limits } from './hdf5-guards';
 import { columnGroupTable, type ColumnDatasets } from './column-group-table';
 import { compoundTable } from './compound-table';
@@ -13,7 +14,7 @@ const MAX_OBJECTS = 5000;
 
 interface Candidates {
   pandas: Hdf5Table | null;
-  compound: Dataset | null;
+  compound: { readonly dataset: Dataset; readonly parent: Group } | null;
   columns: ColumnDatasets | null;
 }
 
@@ -83,13 +84,16 @@ export function findHdf5Table(h5: H5wasm, file: Group, limits: Hdf5Limits): Hdf5
       if (child instanceof h5.Group) queue.push(child);
       else if (child instanceof h5.Dataset) {
         const shape = child.shape ?? [];
-        if (!found.compound && shape.length === 1 && child.metadata.type === COMPOUND) found.compound = child;
+        if (!found.compound && shape.length === 1 && child.metadata.type === COMPOUND) found.compound = { dataset: child, parent: group };
         datasets.push({ name, dataset: child });
       }
     }
     found.columns ??= columnDatasetsOf(group, datasets);
   }
   if (found.pandas) return found.pandas;
-  if (found.compound) return compoundTable(found.compound, 'compound');
+  if (found.compound) {
+    const { dataset, parent } = found.compound;
+    return withColumnMeta(compoundTable(dataset, 'compound'), astropyHdf5ColumnMeta(h5, parent, dataset));
+  }
   return found.columns ? columnGroupTable(found.columns) : null;
 }

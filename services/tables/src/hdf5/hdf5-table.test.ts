@@ -25,9 +25,18 @@ describe('readHdf5Table', () => {
     expect(result.value.rows[1]).toMatchObject({ id: 2, good: true });
   });
 
-  it('reads an astropy table (compound data beside its metadata dataset)', async () => {
+  it('reads an astropy table (compound data beside its metadata dataset), with the units, UCD and description of its header', async () => {
     const result = await read('astropy.hdf5', 11, 5);
     expect(result.ok && result.value.details).toEqual({ hdf5_layout: 'compound', hdf5_path: '/data' });
+    expect(result.ok && result.value.columns).toEqual([
+      { name: 'id', type: 'int64' },
+      { name: 'ra', type: 'float64', unit: 'deg', ucd: 'pos.eq.ra;meta.main' },
+      { name: 'dec', type: 'float64', unit: 'deg' },
+      { name: 'z', type: 'float64', description: 'spectroscopic redshift' },
+    ]);
+    // A metadata dataset of numbers instead of header lines: the table reads as before.
+    const bad = await read('astropy-bad-meta.hdf5', 0, 1);
+    expect(bad.ok && [bad.value.columns.map((c) => Object.keys(c).length), bad.value.nRows]).toEqual([[2, 2, 2, 2], 12]);
     expect(result.ok && result.value.rows).toEqual([{ id: 12, ra: expect.any(Number), dec: expect.any(Number), z: expect.any(Number) }]);
   });
 

@@ -1,6 +1,7 @@
 import type { FileMetaData, SchemaElement, SchemaTree } from 'hyparquet';
 import { parquetSchema } from 'hyparquet';
 import type { TableColumn } from '../types';
+import { arrowFieldMeta } from './arrow-field-meta';
 import { astropyColumnMeta } from './astropy-column-meta';
 
 const CONVERTED_TYPE_NAMES: Partial<Record<NonNullable<SchemaElement['converted_type']>, string>> = {
@@ -70,9 +71,17 @@ function typeName(node: SchemaTree): string {
 
 /**
  * The top-level columns as readers see them (nested fields stay inside their column), with the
- * unit, description and UCD astropy recorded for them when it wrote the file.
+ * unit, description and UCD the file records for them: on the Arrow field (`ARROW:schema`
+ * custom_metadata) or in the ECSV header astropy writes (`table_meta_yaml`). Property by
+ * property, the Arrow field's wins: it is bound to the column itself and follows it through
+ * pyarrow's edits, while astropy's table-level header is left as it was when pyarrow rewrites a
+ * file astropy wrote; astropy's fills what the field does not say.
  */
 export function parquetColumns(metadata: FileMetaData): TableColumn[] {
-  const annotations = astropyColumnMeta(metadata);
-  return parquetSchema(metadata).children.map((child) => ({ name: child.element.name, type: typeName(child), ...annotations.get(child.element.name) }));
+  const astropy = astropyColumnMeta(metadata);
+  const arrow = arrowFieldMeta(metadata);
+  return parquetSchema(metadata).children.map((child) => {
+    const name = child.element.name;
+    return { name, type: typeName(child), ...astropy.get(name), ...arrow.get(name) };
+  });
 }
