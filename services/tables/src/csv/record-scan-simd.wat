@@ -1,6 +1,7 @@
 ;; The hot loop of record-scan.mjs for delimited text without quotes, 64 bytes at a time with
-;; WebAssembly SIMD128: two 64-bit masks per block (newline bytes, delimiter bytes), then, for each
-;; newline bit, the delimiters of its line are a popcount of the delimiter mask below it.
+;; WebAssembly SIMD128: two 64-bit masks per block (newline bytes, delimiter bytes); the
+;; delimiters of a line are a popcount of the delimiter mask below its newline bit. A block with
+;; at most two newlines is judged without a branch per line; others one newline at a time.
 ;; A line that has `expected` delimiters, is not blank, is not a comment and is not due in the
 ;; row index is counted here; on any other line the scan stops and returns that line's newline
 ;; offset, for record-scan.mjs to judge (ragged row, blank line, comment, header, indexed row),
