@@ -30,6 +30,12 @@ describe('sniffCsvDialect', () => {
     expect(sniffCsvDialect('a,b,c\n1,2,3\n4,5\n')).toMatchObject({ delimiter: ',' });
   });
 
+  it('guesses from the first 200 lines after the leading comments, blank lines and comments skipped, whatever the line ends', () => {
+    const head = `# made by a survey\n\r\n# more\rid;z\r\n${'1;0.5\n\n'.repeat(100)}# a comment among the rows\n${'2;0.7\r'.repeat(99)}`;
+    // Past line 200, lines that no longer split on ';' must not change the guess.
+    expect(sniffCsvDialect(`${head}${'x,y,z,w\n'.repeat(5000)}`)).toEqual({ delimiter: ';', hasHeader: true, hasComments: true, commentedHeader: null });
+  });
+
   it('returns null when there is no line at all', () => {
     expect(sniffCsvDialect('\n\n  \n')).toBeNull();
   });
