@@ -1,3 +1,4 @@
+import { isUtf8 } from 'node:buffer';
 import { ok, type Result } from '@pz/contracts';
 import { fileUnavailable, tableFailure, type TableError } from '../errors';
 import { withFileRangeReader } from '../file-range-reader';
@@ -59,7 +60,8 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
   if (notUtf8 !== null) {
     return { failure: tableFailure('TABLE_UNREADABLE', `The text is not valid UTF-8 (line ${notUtf8} holds bytes that are not); save the table as UTF-8.`) };
   }
-  let text = new TextDecoder('utf-8').decode(sample.bytes).replace(/^\uFEFF/, '');
+  // Buffer's UTF-8 decoding, not TextDecoder's: the megabyte took ~10 ms of the event loop with the latter.
+  let text = Buffer.from(sample.bytes.buffer, sample.bytes.byteOffset, sample.bytes.byteLength).toString('utf8').replace(/^\uFEFF/, '');
   if (!sample.complete) {
     const lastNewline = text.lastIndexOf('\n');
     if (lastNewline < 0) {
@@ -75,6 +77,8 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
 
 /** The 1-based line of the first byte sequence that is not UTF-8, or null; a sequence cut by the sample's end is not counted. */
 function firstInvalidUtf8Line(bytes: Uint8Array): number | null {
+  // The common case at memory speed; TextDecoder only for invalid text or a sequence cut at the end.
+  if (isUtf8(bytes)) return null;
   try {
     new TextDecoder('utf-8', { fatal: true }).decode(bytes, { stream: true });
     return null;
