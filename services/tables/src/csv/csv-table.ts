@@ -37,6 +37,8 @@ function uniqueNames(raw: readonly string[]): string[] {
   });
 }
 
+const yieldToEventLoop = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 type SniffOutcome =
   | { readonly dialect: CsvDialect; readonly size: number; readonly loneCarriageReturns: boolean }
   | { readonly failure: Result<never, TableError> };
@@ -69,6 +71,8 @@ async function sniff(filePath: string, context: ReadContext): Promise<SniffOutco
     }
     text = text.slice(0, lastNewline);
   }
+  // The guess is the longest step; other requests go first (a registry must not hold them).
+  await yieldToEventLoop();
   const dialect = sniffCsvDialect(text);
   if (!dialect) return { failure: tableFailure('TABLE_EMPTY', 'The file holds no records, only blank or comment lines.') };
   // Old Mac line ends (a lone CR) are left to the full parser, which detects them.
