@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type * as WorkerThreads from 'node:worker_threads';
@@ -41,5 +41,17 @@ describe('scanRecordsInWorker', () => {
     const before = started.threads;
     expect(await scanRecordsInWorker(request)).toMatchObject({ ok: true, records: 1001 });
     expect(started.threads).toBe(before);
+  });
+
+  // Linux keeps a nice value per thread, in field 19 of /proc/self/task/<tid>/stat.
+  it.runIf(existsSync('/proc/self/task'))('scans at a lower priority than the event loop', async () => {
+    expect(await scanRecordsInWorker(request)).toMatchObject({ ok: true });
+    const niceOf = (task: string) => {
+      const stat = readFileSync(`/proc/self/task/${task}/stat`, 'utf8');
+      return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+    };
+    const tasks = readdirSync('/proc/self/task');
+    expect(niceOf(String(process.pid))).toBe(0);
+    expect(tasks.map(niceOf)).toContain(10);
   });
 });
