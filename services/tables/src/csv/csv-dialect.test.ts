@@ -30,6 +30,13 @@ describe('sniffCsvDialect', () => {
     expect(sniffCsvDialect('a,b,c\n1,2,3\n4,5\n')).toMatchObject({ delimiter: ',' });
   });
 
+  it('guesses from the first 200 lines after the leading comments, blank lines and comments skipped, whatever the line ends', () => {
+    // ',' and ';' both split these rows in two; the comma wins the tie. A row '1,2,3;4' splits in
+    // two on ';' only, so the guess would turn to ';' if it read past line 200 or kept the comment.
+    const head = `# made by a survey\n\r\n# more\rp,q;r\r\n${'1,2;3\n\n'.repeat(100)}# a,b;c,d\n${'4,5;6\r'.repeat(99)}`;
+    expect(sniffCsvDialect(`${head}${'1,2,3;4\n'.repeat(5000)}`)).toEqual({ delimiter: ',', hasHeader: true, hasComments: true, commentedHeader: null });
+  });
+
   it('returns null when there is no line at all', () => {
     expect(sniffCsvDialect('\n\n  \n')).toBeNull();
   });

@@ -55,6 +55,19 @@ export const splitLine = (line: string, delimiter: CsvDelimiter): string[] =>
 
 const isComment = (line: string): boolean => line.trimStart().startsWith('#');
 
+/** The lines of `text` that are not blank, in order, cut at `\n`, `\r\n` or a lone `\r`. */
+function* nonBlankLines(text: string): Generator<string> {
+  const ends = /\r?\n|\r/g;
+  let start = 0;
+  for (;;) {
+    const match = ends.exec(text);
+    const line = text.slice(start, match ? match.index : text.length);
+    if (line.trim() !== '') yield line;
+    if (!match) return;
+    start = ends.lastIndex;
+  }
+}
+
 const allEqual = (counts: readonly number[]): boolean => counts.every((count) => count === counts[0]);
 
 /** How many columns hold only numbers below the first row (which may be a header); the first row counts when it is the only one. */
@@ -113,14 +126,16 @@ function firstRowIsHeader(rows: readonly string[][]): boolean {
  * header when it is text above numbers.
  */
 export function sniffCsvDialect(sample: string): CsvDialect | null {
-  const allLines = sample.split(/\r?\n|\r/).filter((line) => line.trim() !== '');
+  // Only the lines the guess needs are cut out: splitting the whole megabyte sample held the event
+  // loop for tens of milliseconds.
   const leadingComments: string[] = [];
-  for (const line of allLines) {
-    if (!isComment(line)) break;
-    leadingComments.push(line);
+  const lines: string[] = [];
+  for (const line of nonBlankLines(sample)) {
+    if (lines.length === 0 && isComment(line)) leadingComments.push(line);
+    else if (!(leadingComments.length > 0 && isComment(line))) lines.push(line);
+    if (lines.length >= SNIFF_LINES) break;
   }
   const hasComments = leadingComments.length > 0;
-  const lines = allLines.filter((line) => !(hasComments && isComment(line))).slice(0, SNIFF_LINES);
   if (lines.length === 0) return null;
 
   const delimiter = chooseDelimiter(lines);

@@ -4,6 +4,11 @@ export declare const MAX_RECORD_BYTES: number;
 export declare const SCAN_BUFFER_BYTES: number;
 export declare const ROW_INDEX_EVERY: number;
 
+/** How delimited text without quotes is scanned: WebAssembly SIMD, or 32-bit words in JavaScript. */
+export type PlainEngine = 'simd' | 'words';
+/** 'simd' where the runtime has WebAssembly SIMD. */
+export declare const DEFAULT_PLAIN_ENGINE: PlainEngine;
+
 export interface ScanDialect {
   readonly delimiter: ',' | ';' | '\t' | 'whitespace';
   readonly hasComments: boolean;
@@ -16,6 +21,8 @@ export interface ScanOptions {
   readonly onProgress?: (bytesScanned: number) => void;
   /** Read buffer size, a multiple of 4 (tests make it small to cross buffer boundaries). */
   readonly bufferBytes?: number;
+  /** Defaults to DEFAULT_PLAIN_ENGINE; 'simd' throws where the runtime lacks it (tests pick each). */
+  readonly engine?: PlainEngine;
 }
 
 export type ScanOutcome =
