@@ -109,6 +109,31 @@ for (const backend of testBackends()) {
       expect(viaRun.sort()).toEqual([`product-${vvds}`, `product-${twodf}`].sort());
     });
 
+    it('writes the output as FITS when asked: registered, previewed with its roles, downloadable', async () => {
+      const started = await call('POST', '/api/processes/', alice.auth, {
+        display_name: 'Combined as FITS', pipeline: 1, inputs: [vvds, twodf],
+        used_config: JSON.stringify({ param: { combine_type: 'concatenate_and_mark_duplicates', output_format: 'FITS' } }),
+      });
+      expect(started.status).toBe(201);
+      const ended = await processEnded(server, alice.auth, started.body.id as number);
+      expect(ended.status).toBe('Successful');
+      const output = started.body.upload as number;
+      const files = await call('GET', `/api/product-files/?product_id=${output}`, alice.auth);
+      const main = (files.body.results as Json[]).find((f) => f.role === 0);
+      expect(main).toMatchObject({ name: 'Combined_as_FITS.fits', extension: '.fits', n_rows: 2000 });
+      const preview = await call('GET', `/api/products/${output}/read_data/?page_size=3`, alice.auth);
+      expect(preview.body.count).toBe(2000);
+      expect(Object.keys((preview.body.results as Json[])[0] ?? {})).toEqual(expect.arrayContaining(['id', 'ra', 'dec', 'z', 'z_flag_homogenized', 'tie_result', 'source']));
+      const columns = await call('GET', `/api/product-contents/?product=${output}&page_size=100`, alice.auth);
+      const aliases = Object.fromEntries((columns.body.results as Json[]).filter((c) => c.alias !== null).map((c) => [c.alias, c.column_name]));
+      expect(aliases).toMatchObject({ RA: 'ra', Dec: 'dec', z: 'z' });
+      const download = await server.app.inject({ method: 'GET', url: `/api/products/${output}/download_main_file/`, headers: { authorization: alice.auth } });
+      expect(download.statusCode).toBe(200);
+      expect(download.rawPayload.subarray(0, 30).toString('latin1')).toMatch(/^SIMPLE {2}= {20}T/);
+      const events = await server.deps.store.readStream(streamName('run', started.body.id as number));
+      expect(events.at(-1)?.data).toMatchObject({ output: { format: 'fits', name: 'Combined_as_FITS.fits', rows: 2000 } });
+    });
+
     it('takes a flag translation file attached as multipart, as the client sends it, and removes duplicates', async () => {
       const yaml = readFileSync(catalog('flags_translation.yaml'));
       const body = form({ display_name: 'Deduplicated', pipeline: '1', inputs: [String(vvds), String(twodf)], used_config: JSON.stringify({ param: { combine_type: 'concatenate_and_remove_duplicates', flags_translation_file: '/home/me/my_flags.yaml', z_flag_homogenized_value_to_cut: 3 } }) }, { name: 'my_flags.yaml', content: yaml });
@@ -137,7 +162,7 @@ for (const backend of testBackends()) {
       expect((await post(alice.auth, { ...base, inputs: [vvds] })).body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'inputs' });
       expect((await post(alice.auth, { ...base, pipeline: 7, inputs: [vvds, twodf] })).body).toMatchObject({ field: 'pipeline' });
       expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"combine_type": "merge"}}' })).body).toMatchObject({ field: 'used_config.param.combine_type' });
-      expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"output_format": "fits"}}' })).status).toBe(400);
+      expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"output_format": "votable"}}' })).body).toMatchObject({ field: 'used_config.param.output_format' });
       // A product nobody may see (deleted by its owner) is not found, whoever asks to read it.
       const gone = await publishedProduct(server, alice, { ...VVDS, type: 'redshift_catalog', name: 'Soon deleted' });
       expect((await call('DELETE', `/api/products/${gone}/`, alice.auth)).status).toBe(204);
@@ -167,7 +192,7 @@ for (const backend of testBackends()) {
         const pipeline = (tsm.body.results as Json[])[0] as Json;
         const started = await call('POST', '/api/processes/', bob.auth, {
           display_name: 'My training set', pipeline: pipeline.id as number, release: 1, inputs: [refs],
-          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 }, duplicate_criteria: 'closest' } }),
+          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 }, duplicate_criteria: 'closest', output_format: 'hdf5' } }),
         });
         expect(started.status).toBe(201);
         const ended = await processEnded(server, bob.auth, started.body.id as number);
@@ -175,6 +200,11 @@ for (const backend of testBackends()) {
         const output = await call('GET', `/api/products/${String(started.body.upload)}/`, bob.auth);
         expect(output.body).toMatchObject({ status: 1, product_type_internal_name: 'training_set', release_name: 'LSST DP1' });
         expect((output.body.derived_from as number[]).length).toBe(2);
+        // Written as HDF5 (a group of column datasets), read back by the server's own reader.
+        const files = await call('GET', `/api/product-files/?product_id=${String(started.body.upload)}`, bob.auth);
+        expect((files.body.results as Json[]).find((f) => f.role === 0)).toMatchObject({ name: 'My_training_set.hdf5', n_rows: matched.length });
+        const download = await server.app.inject({ method: 'GET', url: `/api/products/${String(started.body.upload)}/download_main_file/`, headers: { authorization: bob.auth } });
+        expect(download.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]));
         const rows = await call('GET', `/api/products/${String(started.body.upload)}/read_data/?page_size=100`, bob.auth);
         expect(rows.body.count).toBe(matched.length);
         const results = rows.body.results as Json[];
