@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { streamName } from '@pz/contracts';
+import { membersOf, writeZip } from '@pz/tables/hats/hats-fixtures';
+import { readTableColumns } from '@pz/pipelines/catalog-io/read-table-columns';
 import { testBackends } from '@pz/database/testing';
 import { httpClient, sharedData, type Json } from '../registry/testing';
 import { processEnded, publishedProduct } from '../pipelines/testing';
@@ -218,6 +220,39 @@ for (const backend of testBackends()) {
         // A release without an object catalog is refused before anything is recorded.
         const refused = await call('POST', '/api/processes/', bob.auth, { display_name: 'No objects', pipeline: pipeline.id as number, release: 'NOPE', inputs: [refs], used_config: '{"param": {}}' });
         expect(refused.body).toMatchObject({ field: 'release' });
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    });
+
+    it('runs the Training Set Maker on a HATS object catalog: the real ELAIS-S1 collection, zipped as uploaded, every partition read', async () => {
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'pz-tsm-hats-'));
+      try {
+        const collection = sharedData('hats', 'elaiss1oid_collection');
+        const zip = path.join(scratch, 'elaiss1.zip');
+        writeZip(zip, membersOf(collection, 'elaiss1oid_collection/'));
+        // The newest object catalog of DP1 (the earlier test's is older): the run reads this one.
+        await publishedProduct(server, alice, { file: zip, type: 'object_catalog', name: 'ELAIS-S1 HATS', release: 'DP1', roles: { RAdeg: 'RA', DEdeg: 'Dec' } });
+        // References 0.5″ from three objects, positions read from the partition file itself.
+        const partition = path.join(collection, 'catalog/dataset/Norder=2/Dir=0/Npix=138.parquet');
+        const read = await readTableColumns(partition, ['XMMES1', 'RAdeg', 'DEdeg']);
+        if (!read.ok) throw new Error(read.error.message);
+        const column = (name: string) => read.value.columns.get(name) ?? [];
+        const chosen = [0, 200, 477].map((i) => ({ XMMES1: column('XMMES1')[i], RAdeg: Number(column('RAdeg')[i]), DEdeg: Number(column('DEdeg')[i]) }));
+        const refsFile = path.join(scratch, 'elais-refs.csv');
+        writeFileSync(refsFile, `ID,RA,DEC,Z\n${chosen.map((o, i) => `e${String(o.XMMES1)},${o.RAdeg},${o.DEdeg + 0.5 / 3600},${0.2 + i / 10}`).join('\n')}\n`);
+        const refs = await publishedProduct(server, alice, { file: refsFile, type: 'redshift_catalog', name: 'Spec-z near ELAIS-S1', roles: { ID: 'ID', RA: 'RA', DEC: 'Dec', Z: 'z' } });
+        const started = await call('POST', '/api/processes/', alice.auth, {
+          display_name: 'ELAIS-S1 training set', pipeline: 'training_set_maker', release: 'DP1', inputs: [refs],
+          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 } } }),
+        });
+        expect(started.status).toBe(201);
+        const ended = await processEnded(server, alice.auth, started.body.id as number);
+        expect(ended.status).toBe('Successful');
+        const rows = await call('GET', `/api/products/${String(started.body.upload)}/read_data/?page_size=10`, alice.auth);
+        expect(rows.body.count).toBe(chosen.length);
+        expect((rows.body.results as Json[]).map((r) => String(r.ref_id)).sort()).toEqual(chosen.map((o) => `e${String(o.XMMES1)}`).sort());
+        for (const row of rows.body.results as Json[]) expect(String(row.ref_id)).toBe(`e${String(row.XMMES1)}`);
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }

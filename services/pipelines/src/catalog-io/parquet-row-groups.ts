@@ -1,3 +1,4 @@
+import { PARQUET_COMPRESSORS } from '@pz/tables/parquet/parquet-compressors';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects, parquetSchema, type FileMetaData } from 'hyparquet';
 import type { AsyncBuffer, SchemaElement } from 'hyparquet';
 
@@ -26,7 +27,7 @@ export async function* parquetRowGroupRows(source: ParquetRowGroups, columns?: r
   for (const group of source.metadata.row_groups) {
     const end = start + Number(group.num_rows);
     if (end > start) {
-      yield (await parquetReadObjects({ file: source.file, metadata: source.metadata, rowStart: start, rowEnd: end, ...(columns ? { columns: [...columns] } : {}) })) as Record<string, unknown>[];
+      yield (await parquetReadObjects({ file: source.file, metadata: source.metadata, compressors: PARQUET_COMPRESSORS, rowStart: start, rowEnd: end, ...(columns ? { columns: [...columns] } : {}) })) as Record<string, unknown>[];
     }
     start = end;
   }
