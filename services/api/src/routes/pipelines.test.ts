@@ -258,6 +258,50 @@ for (const backend of testBackends()) {
       }
     });
 
+    it("lists the caller's processes (an admin's: everyone's), filtered by status and pipeline; the product list shows each output's process_status", async () => {
+      const admin = await server.createUser('processes-admin', { admin: true });
+      const mine = await call('GET', '/api/processes/', bob.auth);
+      expect(mine.status).toBe(200);
+      const bobs = mine.body.results as Json[];
+      expect(mine.body.count).toBe(bobs.length);
+      expect(bobs.length).toBeGreaterThanOrEqual(2);
+      expect(bobs.every((p) => p.owned_by === 'bob' && p.is_owner === true)).toBe(true);
+      // Newest first.
+      const ids = bobs.map((p) => p.id as number);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      const alices = (await call('GET', '/api/processes/?page_size=1000', alice.auth)).body.results as Json[];
+      expect(alices.every((p) => p.owned_by === 'alice')).toBe(true);
+      const everyone = await call('GET', '/api/processes/?page_size=1000', admin.auth);
+      expect(everyone.body.count).toBe(bobs.length + alices.length);
+      const paged = await call('GET', '/api/processes/?page_size=1&page=2', admin.auth);
+      expect((paged.body.results as Json[]).map((p) => p.id)).toEqual([(everyone.body.results as Json[])[1]?.id]);
+      const tsm = (await call('GET', '/api/processes/?pipeline=training_set_maker', bob.auth)).body.results as Json[];
+      expect(tsm.length).toBeGreaterThan(0);
+      expect(tsm.every((p) => p.pipeline_name === 'training_set_maker')).toBe(true);
+      expect((await call('GET', '/api/processes/?pipeline=2', bob.auth)).body.count).toBe(tsm.length);
+      const succeeded = (await call('GET', '/api/processes/?status=Successful,Stopped&page_size=1000', admin.auth)).body.results as Json[];
+      expect(succeeded.length).toBeGreaterThan(0);
+      expect(succeeded.every((p) => p.status === 'Successful' || p.status === 'Stopped')).toBe(true);
+      expect((await call('GET', '/api/processes/?status=Done', bob.auth)).body).toMatchObject({ field: 'status' });
+      expect((await call('GET', '/api/processes/?pipeline=nope', bob.auth)).body).toMatchObject({ field: 'pipeline' });
+      expect((await call('GET', '/api/processes/', null)).status).toBe(401);
+
+      // process_status: the run's status on its output product, in the list and the product itself; null for an upload.
+      const listed = (await call('GET', '/api/products/?page_size=1000', admin.auth)).body.results as Json[];
+      for (const process of everyone.body.results as Json[]) {
+        const output = listed.find((p) => p.id === process.upload);
+        expect(output, `output of process ${String(process.id)}`).toMatchObject({ process_status: process.status, process_id: String(process.id) });
+      }
+      expect(listed.find((p) => p.id === vvds)).toMatchObject({ process_status: null, process_id: null });
+      // A run that starts and ends moves its output's process_status through Pending, then its end.
+      const started = await call('POST', '/api/processes/', bob.auth, { display_name: 'Status follows', pipeline: 1, inputs: [vvds, twodf], used_config: { param: {} } });
+      expect((await call('GET', `/api/products/${String(started.body.upload)}/`, bob.auth)).body.process_status).toMatch(/^(Pending|Running)$/);
+      expect((await call('GET', '/api/processes/?status=Pending,Running', bob.auth)).body.results).toEqual([expect.objectContaining({ id: started.body.id })]);
+      await processEnded(server, bob.auth, started.body.id as number);
+      const after = await call('GET', `/api/products/?id=${String(started.body.upload)}`, bob.auth);
+      expect((after.body.results as Json[])[0]).toMatchObject({ process_status: 'Successful', status: 1 });
+    });
+
     it('stops a run for its owner only: Stopped, its output failed (status 9), nothing published', async () => {
       const started = await call('POST', '/api/processes/', alice.auth, { display_name: 'To stop', pipeline: 'combine_redshift_dedup', inputs: [vvds, twodf], used_config: { param: {} } });
       expect(started.status).toBe(201);
