@@ -78,6 +78,11 @@ for (const backend of testBackends()) {
       expect(typeof (ended.progress as Json).pairs_found).toBe('number');
       expect(ended.started_at).not.toBeNull();
       expect(ended.ended_at).not.toBeNull();
+      // The run's log, from its events: requested, started, each stage, how it ended.
+      const log = (ended.log as Json[]).map((l) => String(l.message));
+      expect(log[0]).toMatch(/^requested: combine_redshift_dedup 1\.0\.0 on 2 inputs/);
+      expect(log).toEqual(expect.arrayContaining([expect.stringMatching(/^started on /), 'stage read ended: read 2000 rows', expect.stringMatching(/^stage crossmatch ended: crossmatched 2000 rows: \d+ pairs found$/)]));
+      expect(log.at(-1)).toMatch(/^succeeded: 2000 rows written to Combined_VVDS_and_2dFLenS\.parquet \(parquet\), product \d+$/);
 
       const product = await call('GET', `/api/products/${output}/`, bob.auth);
       expect(product.body).toMatchObject({ status: 1, product_type_internal_name: 'redshift_catalog', derived_from: [vvds, twodf] });
