@@ -295,6 +295,7 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   };
   add(GET_HEAD, '/api/pipelines', simple('list', SIGNED_IN, () => '/api/pipelines/?name=combine_redshift_dedup'));
   add(GET_HEAD, '/api/pipelines/:id', simple('one', SIGNED_IN, () => '/api/pipelines/1/'));
+  add(GET_HEAD, '/api/processes', simple("the caller's processes", SIGNED_IN, () => '/api/processes/?status=Pending,Running'));
   // Reached when its validation answers (no inputs): a run per cell would be a run per caller.
   const REACHED_RUN = but(SIGNED_IN_WRITE, { other: 400, owner: 400, admin: 400, sessionWithCsrf: 400 });
   add(['POST'], '/api/processes', simple('start a run without inputs', REACHED_RUN, () => '/api/processes/', () => ({ display_name: 'Matrix run', pipeline: 1, inputs: [], used_config: '{"param": {}}' })));

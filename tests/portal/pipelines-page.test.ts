@@ -91,6 +91,7 @@ describe('the pipelines page in a browser', () => {
     await page.getByLabel('Name of the output').fill('Combined in the portal');
     await page.getByLabel('combine_type').selectOption('concatenate_and_remove_duplicates');
     await page.getByLabel('crossmatch.radius_arcsec').fill('2');
+    await page.getByLabel('output_format').selectOption('fits');
     await page.getByLabel(/vvds_final_release_random_sample/).check();
     await page.getByLabel(/2dflens_final_release_random_sample/).check();
     expect(await seriousAxeViolations(page)).toEqual([]);
@@ -101,11 +102,13 @@ describe('the pipelines page in a browser', () => {
     const output = page.getByRole('link', { name: 'Combined in the portal' });
     await output.waitFor();
     expect(await page.getByText(/Rows read: 2,000/).count()).toBe(1);
+    // The run's log, open once it has ended: its last line says what was written.
+    await page.getByText(/succeeded: \d+ rows written to Combined_in_the_portal\.fits \(fits\)/).waitFor();
     expect(await seriousAxeViolations(page)).toEqual([]);
     if (SCREENSHOTS) await page.screenshot({ path: path.join(SCREENSHOTS, 'pipelines-run.png'), fullPage: true });
     const processId = Number(new URL(page.url()).searchParams.get('process'));
     const shown = await call('GET', `/api/processes/${processId}/`);
-    expect(shown.body).toMatchObject({ status: 'Successful', used_config: { param: { combine_type: 'concatenate_and_remove_duplicates', crossmatch: { radius_arcsec: 2 } } } });
+    expect(shown.body).toMatchObject({ status: 'Successful', used_config: { param: { combine_type: 'concatenate_and_remove_duplicates', crossmatch: { radius_arcsec: 2 }, output_format: 'fits' } } });
     await output.click();
     await page.waitForURL(/\/product\//);
     expect(consoleErrors).toEqual([]);

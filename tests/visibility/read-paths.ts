@@ -150,6 +150,8 @@ export const NOT_ABOUT_PRODUCTS: Readonly<Record<string, string>> = {
   // Runs are named by a run id, not a product's: the fixtures have none. The route answers through
   // canSeeProduct on the run's output (404 exactly as for no run); routes/pipelines.test.ts hides
   // an output and sees the run and its stop answer 404.
+  'GET /api/processes': "the caller's own runs, whose outputs are the caller's own products (an admin's list: every run; admins see every product)",
+  'HEAD /api/processes': "the caller's own runs, whose outputs are the caller's own products (an admin's list: every run; admins see every product)",
   'GET /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
   'HEAD /api/processes/:id': 'a run: seen by who may see its output product (canSeeProduct)',
   'GET /api/admin/audit': 'admins only (who see every product)',

@@ -3,6 +3,7 @@ import { EVENT_CATALOGUE, type LogPosition, type PzEvent, type RecordedEvent } f
 import type { Projection } from '../projection';
 import { catalogueMigrations } from './migrations';
 import { PRODUCT_EVENT_TYPES, applyProductEvents, searchText } from './product-changes';
+import { RUN_STATUS_OF, applyRunStatus } from './run-status';
 import type { CatalogueTables } from './tables';
 
 /**
@@ -12,8 +13,9 @@ import type { CatalogueTables } from './tables';
  */
 export const catalogueProjection: Projection = {
   name: 'catalogue',
+  // 2: pipeline outputs' process_status (run-status.ts) and owners' names after a profile change, filled in by replaying the log.
   version: 2,
-  eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun')),
+  eventTypes: EVENT_CATALOGUE.map((e) => e.type).filter((t) => !t.startsWith('PipelineRun') || RUN_STATUS_OF.has(t)),
   tables: ['release_access', 'group_members', 'groups', 'catalogue_listing_changes', 'product_shares', 'product_registry', 'product_contents', 'product_files', 'products', 'api_tokens', 'users', 'releases', 'product_types'],
   migrations: catalogueMigrations,
   apply: (db, events) => applyCatalogueEvents(db.withTables<CatalogueTables>(), events),
@@ -36,6 +38,10 @@ async function applyCatalogueEvents(db: Kysely<CatalogueTables>, events: readonl
     // Runs and events come in log order: the last listing change seen is the latest.
     if (run.length) listingChanged = (await applyProductEvents(db, run)) ?? listingChanged;
     run = [];
+    if (RUN_STATUS_OF.has(event.type)) {
+      await applyRunStatus(db, event);
+      continue;
+    }
     await applyReferenceEvent(db, event);
     // A new type or release: type and release filters match names in those tables, and the rows show them.
     // A membership or a release's access: who sees which products (visibility) changed.

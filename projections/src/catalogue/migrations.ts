@@ -111,6 +111,14 @@ export const catalogueMigrations: Record<string, Migration> = {
       await sql`CREATE TABLE release_access (release_name text NOT NULL, group_name text NOT NULL, PRIMARY KEY (release_name, group_name))`.execute(db);
     },
   },
+  // A pipeline output's run status (the product list's process_status), from the run's events;
+  // the catalogue's version 2 replays the log to fill it in for the runs already there.
+  '0008_process_status': {
+    async up(db) {
+      await sql`ALTER TABLE products ADD COLUMN process_status text`.execute(db);
+      await sql`CREATE INDEX products_process ON products (owner_id, process_id) WHERE process_id IS NOT NULL`.execute(db);
+    },
+  },
 };
 
 /**

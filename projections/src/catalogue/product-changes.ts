@@ -112,7 +112,7 @@ export async function applyProductEvents(db: Kysely<CatalogueTables>, recorded: 
           id: productId, internal_name: d.internalName, display_name: d.displayName, product_type_name: d.productTypeName,
           release_name: d.releaseName, release_year: null, official_product: d.officialProduct, pz_code: d.pzCode, description: d.description,
           description_html: descriptionHtml(d.description),
-          owner_id: d.ownerId, owner_username: username, owner_name: ownerName, origin: d.origin, process_id: d.processId,
+          owner_id: d.ownerId, owner_username: username, owner_name: ownerName, origin: d.origin, process_id: d.processId, process_status: null,
           status: d.initialStatus, created_at: at, updated_at: at, search_text: searchText(d.displayName, username, ownerName),
           derived_from: d.derivedFrom, last_revision: revision,
           changed_commit: position.commit.toString(), changed_prepare: position.prepare.toString(),

@@ -61,6 +61,8 @@ export type CatalogueTables = {
     owner_name: string;
     origin: string;
     process_id: string | null;
+    /** A pipeline output's run status (Pending, Running, Successful, Failed, Stopped), from the run's events; null for uploads. */
+    process_status: string | null;
     status: number;
     created_at: Timestamp;
     updated_at: Timestamp;

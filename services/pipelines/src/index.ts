@@ -22,3 +22,4 @@ export { Z_ERR_RULE } from './duplicates/resolve-duplicates';
 export type { CombineProgress } from './combine/combine-request';
 export { makeTrainingSet, DUPLICATE_CRITERIA, type DuplicateCriteria, type TrainingSetRequest, type TrainingSetSummary } from './training-set/make-training-set';
 export { parquetToCsv } from './catalog-io/parquet-to-csv';
+export { writeOutputFile, OUTPUT_FILE_FORMATS, type OutputFile, type OutputFileFormat } from './catalog-io/output-file';

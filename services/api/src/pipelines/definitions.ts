@@ -1,5 +1,5 @@
 import { PRODUCT_TYPES, type ProductTypeName } from '@pz/contracts';
-import { DUPLICATE_CRITERIA } from '@pz/pipelines';
+import { DUPLICATE_CRITERIA, OUTPUT_FILE_FORMATS, type OutputFileFormat } from '@pz/pipelines';
 
 /**
  * The pipelines users may run, as `GET /api/pipelines/` lists them. `system_config.param` is the
@@ -11,8 +11,8 @@ export type PipelineName = 'combine_redshift_dedup' | 'training_set_maker';
 
 export const COMBINE_TYPES = ['concatenate', 'concatenate_and_mark_duplicates', 'concatenate_and_remove_duplicates'] as const;
 export type CombineType = (typeof COMBINE_TYPES)[number];
-export const OUTPUT_FORMATS = ['parquet', 'csv'] as const;
-export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+export const OUTPUT_FORMATS = OUTPUT_FILE_FORMATS;
+export type OutputFormat = OutputFileFormat;
 export const DEFAULT_FLAGS_TRANSLATION = 'flags_translation.yaml';
 
 export interface PipelineDefinition {
@@ -122,8 +122,9 @@ export function mergeParams(p: PipelineDefinition, sent: Record<string, unknown>
 const numberOf = (v: unknown): number | null => (typeof v === 'number' ? v : typeof v === 'string' && v.trim() !== '' ? Number(v) : null);
 
 function outputFormatOf(params: Record<string, unknown>): OutputFormat | ParamProblem {
-  const format = params.output_format ?? 'parquet';
-  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(format)) return { message: `output_format must be one of ${OUTPUT_FORMATS.join(', ')} (FITS and HDF5 outputs are not written yet)`, field: 'output_format' };
+  const sent = params.output_format ?? 'parquet';
+  const format = typeof sent === 'string' ? sent.toLowerCase() : sent;
+  if (!(OUTPUT_FORMATS as readonly unknown[]).includes(format)) return { message: `output_format must be one of ${OUTPUT_FORMATS.join(', ')}`, field: 'output_format' };
   return format as OutputFormat;
 }
 

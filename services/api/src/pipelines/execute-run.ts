@@ -4,7 +4,7 @@ import { mkdir, readFile, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { streamName, type EventData } from '@pz/contracts';
 import { productDecider, runDecider, type Caller, type ProductCommand, type RunCommand, type RunState } from '@pz/domain';
-import { combineCatalogs, makeTrainingSet, parquetToCsv, parseTranslationRules, type CombineMode } from '@pz/pipelines';
+import { combineCatalogs, makeTrainingSet, parseTranslationRules, writeOutputFile, type CombineMode } from '@pz/pipelines';
 import { systemContext, type CommandContext } from '../commands/command-context';
 import type { AppDeps } from '../deps';
 import { findMainFile } from '../registry/main-file';
@@ -127,6 +127,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
     let summary: Record<string, unknown>;
     let rows: number;
     let format: OutputFormat = 'parquet';
+    let fluxUnits: readonly string[] = [];
     if (pipeline.name === 'combine_redshift_dedup') {
       const checked = combineParams(params);
       if (isParamProblem(checked)) return { kind: 'failed', code: 'CONFIG_INVALID', reason: checked.message };
@@ -191,21 +192,16 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
       if (!result.ok) return { kind: 'failed', code: result.error.code, reason: result.error.message };
       summary = { ...result.value };
       rows = result.value.rowsOut;
+      fluxUnits = fluxColumns;
       format = checked.outputFormat;
     }
-    let storedPath = outputPath;
-    let outputName = `${baseName}.parquet`;
-    if (format === 'csv') {
-      outputName = `${baseName}.csv`;
-      storedPath = path.join(workDir, outputName);
-      const converted = await parquetToCsv(outputPath, storedPath);
-      if (!converted.ok) return { kind: 'failed', code: converted.error.code, reason: converted.error.message };
-    }
+    const file = await writeOutputFile(format, outputPath, workDir, baseName, outputUnits(request, fluxUnits));
+    if (!file.ok) return { kind: 'failed', code: file.error.code, reason: file.error.message };
     // Stopped while it computed: nothing is stored or published.
     const now = await loadRun(deps, processId);
     if (now.status !== 'Running') return { kind: 'skipped', why: `process ${processId} was ${now.status.toLowerCase()} while it ran` };
 
-    const written = await deps.blobs.write(createReadStream(storedPath));
+    const written = await deps.blobs.write(createReadStream(file.value.path));
     if (!written.ok) throw new Error(`the output could not be stored: ${written.error.message}`);
     const owner: Caller = { userId: request.ownerId, isAdmin: false };
     const productId = request.outputProductId;
@@ -220,7 +216,7 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
       await onProduct(deps, productId, [{
         type: 'AttachProductFile',
         caller: owner,
-        file: { fileId, role: 0, name: outputName, mimeType: format === 'csv' ? 'text/csv' : 'application/vnd.apache.parquet', extension: `.${format}`, size: written.value.size, sha256: written.value.sha256, crc32: written.value.crc32, stored: true },
+        file: { fileId, role: 0, name: file.value.name, mimeType: file.value.mimeType, extension: file.value.extension, size: written.value.size, sha256: written.value.sha256, crc32: written.value.crc32, stored: true },
       }], context('attach-output'));
     }
     const mainFile = await findMainFile(deps.catalogue, productId);
@@ -243,12 +239,22 @@ export async function executeRun(deps: AppDeps, processId: number, options: Exec
     ], context('publish'));
     await onRun(deps, processId, {
       type: 'SucceedRun',
-      result: { generatedProductId: productId, output: { fileId, name: outputName, sha256: written.value.sha256, rows, format }, summary },
+      result: { generatedProductId: productId, output: { fileId, name: file.value.name, sha256: written.value.sha256, rows, format }, summary },
     }, context('succeeded'));
     return { kind: 'succeeded' };
   } finally {
     await rm(workDir, { recursive: true, force: true });
   }
+}
+
+/** The units of the output columns that have one, for the formats that carry them (FITS, HDF5). */
+function outputUnits(request: Request, fluxColumns: readonly string[]): Map<string, string> {
+  if (request.pipeline === 'combine_redshift_dedup') return new Map([['ra', 'deg'], ['dec', 'deg']]);
+  const units = new Map([['ref_ra', 'deg'], ['ref_dec', 'deg'], ['separation_arcsec', 'arcsec']]);
+  const objects = request.inputDetails.find((i) => i.productTypeName === 'object_catalog');
+  for (const column of [objects?.columns.ra, objects?.columns.dec]) if (column) units.set(column, 'deg');
+  for (const flux of fluxColumns) units.set(`${flux}_mag`, 'mag').set(`${flux}_magerr`, 'mag');
+  return units;
 }
 
 /** The readers choose by extension; a stored blob has none, so one is given from its first bytes. */

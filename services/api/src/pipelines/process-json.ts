@@ -3,9 +3,11 @@ import { fold, runDecider, type RunState } from '@pz/domain';
 import type { Job } from '@pz/jobs';
 import type { AuthenticatedCaller } from '../auth/authenticate';
 import { pipelineByName } from './definitions';
+import { runLog, type RunLogLine } from './run-log';
 
 export interface RunRecord {
   readonly state: RunState;
+  readonly log: readonly RunLogLine[];
   readonly requestedAt: string | null;
   readonly startedAt: string | null;
   readonly endedAt: string | null;
@@ -19,7 +21,7 @@ export function runRecord(recorded: readonly RecordedEvent[]): RunRecord {
     return (which === 'first' ? matching[0] : matching.at(-1))?.metadata.recordedAt ?? null;
   };
   const ended = recorded.find((e) => e.type === 'PipelineRunSucceeded' || e.type === 'PipelineRunFailed' || e.type === 'PipelineRunStopped');
-  return { state, requestedAt: at('PipelineRunRequested'), startedAt: at('PipelineRunStarted', 'last'), endedAt: ended?.metadata.recordedAt ?? null };
+  return { state, log: runLog(recorded), requestedAt: at('PipelineRunRequested'), startedAt: at('PipelineRunStarted', 'last'), endedAt: ended?.metadata.recordedAt ?? null };
 }
 
 const seconds = (from: string | null, to: string | null): number | null => (from && to ? (Date.parse(to) - Date.parse(from)) / 1000 : null);
@@ -65,5 +67,6 @@ export function processJson(processId: number, record: RunRecord, caller: Authen
     error: state.failure ? `${state.failure.reason} (${state.failure.code})` : state.status === 'Stopped' ? 'stopped before it finished' : null,
     summary: state.succeeded?.summary ?? null,
     run_id: request.runId,
+    log: record.log,
   };
 }

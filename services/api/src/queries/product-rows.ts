@@ -18,6 +18,7 @@ export const PRODUCT_ROW_COLUMNS = [
   'products.owner_name',
   'products.origin',
   'products.process_id',
+  'products.process_status',
   'products.status',
   'products.created_at',
   'products.updated_at',

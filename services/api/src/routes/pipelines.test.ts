@@ -3,6 +3,8 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { streamName } from '@pz/contracts';
+import { membersOf, writeZip } from '@pz/tables/hats/hats-fixtures';
+import { readTableColumns } from '@pz/pipelines/catalog-io/read-table-columns';
 import { testBackends } from '@pz/database/testing';
 import { httpClient, sharedData, type Json } from '../registry/testing';
 import { processEnded, publishedProduct } from '../pipelines/testing';
@@ -76,6 +78,11 @@ for (const backend of testBackends()) {
       expect(typeof (ended.progress as Json).pairs_found).toBe('number');
       expect(ended.started_at).not.toBeNull();
       expect(ended.ended_at).not.toBeNull();
+      // The run's log, from its events: requested, started, each stage, how it ended.
+      const log = (ended.log as Json[]).map((l) => String(l.message));
+      expect(log[0]).toMatch(/^requested: combine_redshift_dedup 1\.0\.0 on 2 inputs/);
+      expect(log).toEqual(expect.arrayContaining([expect.stringMatching(/^started on /), 'stage read ended: read 2000 rows', expect.stringMatching(/^stage crossmatch ended: crossmatched 2000 rows: \d+ pairs found$/)]));
+      expect(log.at(-1)).toMatch(/^succeeded: 2000 rows written to Combined_VVDS_and_2dFLenS\.parquet \(parquet\), product \d+$/);
 
       const product = await call('GET', `/api/products/${output}/`, bob.auth);
       expect(product.body).toMatchObject({ status: 1, product_type_internal_name: 'redshift_catalog', derived_from: [vvds, twodf] });
@@ -109,6 +116,31 @@ for (const backend of testBackends()) {
       expect(viaRun.sort()).toEqual([`product-${vvds}`, `product-${twodf}`].sort());
     });
 
+    it('writes the output as FITS when asked: registered, previewed with its roles, downloadable', async () => {
+      const started = await call('POST', '/api/processes/', alice.auth, {
+        display_name: 'Combined as FITS', pipeline: 1, inputs: [vvds, twodf],
+        used_config: JSON.stringify({ param: { combine_type: 'concatenate_and_mark_duplicates', output_format: 'FITS' } }),
+      });
+      expect(started.status).toBe(201);
+      const ended = await processEnded(server, alice.auth, started.body.id as number);
+      expect(ended.status).toBe('Successful');
+      const output = started.body.upload as number;
+      const files = await call('GET', `/api/product-files/?product_id=${output}`, alice.auth);
+      const main = (files.body.results as Json[]).find((f) => f.role === 0);
+      expect(main).toMatchObject({ name: 'Combined_as_FITS.fits', extension: '.fits', n_rows: 2000 });
+      const preview = await call('GET', `/api/products/${output}/read_data/?page_size=3`, alice.auth);
+      expect(preview.body.count).toBe(2000);
+      expect(Object.keys((preview.body.results as Json[])[0] ?? {})).toEqual(expect.arrayContaining(['id', 'ra', 'dec', 'z', 'z_flag_homogenized', 'tie_result', 'source']));
+      const columns = await call('GET', `/api/product-contents/?product=${output}&page_size=100`, alice.auth);
+      const aliases = Object.fromEntries((columns.body.results as Json[]).filter((c) => c.alias !== null).map((c) => [c.alias, c.column_name]));
+      expect(aliases).toMatchObject({ RA: 'ra', Dec: 'dec', z: 'z' });
+      const download = await server.app.inject({ method: 'GET', url: `/api/products/${output}/download_main_file/`, headers: { authorization: alice.auth } });
+      expect(download.statusCode).toBe(200);
+      expect(download.rawPayload.subarray(0, 30).toString('latin1')).toMatch(/^SIMPLE {2}= {20}T/);
+      const events = await server.deps.store.readStream(streamName('run', started.body.id as number));
+      expect(events.at(-1)?.data).toMatchObject({ output: { format: 'fits', name: 'Combined_as_FITS.fits', rows: 2000 } });
+    });
+
     it('takes a flag translation file attached as multipart, as the client sends it, and removes duplicates', async () => {
       const yaml = readFileSync(catalog('flags_translation.yaml'));
       const body = form({ display_name: 'Deduplicated', pipeline: '1', inputs: [String(vvds), String(twodf)], used_config: JSON.stringify({ param: { combine_type: 'concatenate_and_remove_duplicates', flags_translation_file: '/home/me/my_flags.yaml', z_flag_homogenized_value_to_cut: 3 } }) }, { name: 'my_flags.yaml', content: yaml });
@@ -137,7 +169,7 @@ for (const backend of testBackends()) {
       expect((await post(alice.auth, { ...base, inputs: [vvds] })).body).toMatchObject({ code: 'VALIDATION_FAILED', field: 'inputs' });
       expect((await post(alice.auth, { ...base, pipeline: 7, inputs: [vvds, twodf] })).body).toMatchObject({ field: 'pipeline' });
       expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"combine_type": "merge"}}' })).body).toMatchObject({ field: 'used_config.param.combine_type' });
-      expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"output_format": "fits"}}' })).status).toBe(400);
+      expect((await post(alice.auth, { ...base, inputs: [vvds, twodf], used_config: '{"param": {"output_format": "votable"}}' })).body).toMatchObject({ field: 'used_config.param.output_format' });
       // A product nobody may see (deleted by its owner) is not found, whoever asks to read it.
       const gone = await publishedProduct(server, alice, { ...VVDS, type: 'redshift_catalog', name: 'Soon deleted' });
       expect((await call('DELETE', `/api/products/${gone}/`, alice.auth)).status).toBe(204);
@@ -167,7 +199,7 @@ for (const backend of testBackends()) {
         const pipeline = (tsm.body.results as Json[])[0] as Json;
         const started = await call('POST', '/api/processes/', bob.auth, {
           display_name: 'My training set', pipeline: pipeline.id as number, release: 1, inputs: [refs],
-          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 }, duplicate_criteria: 'closest' } }),
+          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 }, duplicate_criteria: 'closest', output_format: 'hdf5' } }),
         });
         expect(started.status).toBe(201);
         const ended = await processEnded(server, bob.auth, started.body.id as number);
@@ -175,6 +207,11 @@ for (const backend of testBackends()) {
         const output = await call('GET', `/api/products/${String(started.body.upload)}/`, bob.auth);
         expect(output.body).toMatchObject({ status: 1, product_type_internal_name: 'training_set', release_name: 'LSST DP1' });
         expect((output.body.derived_from as number[]).length).toBe(2);
+        // Written as HDF5 (a group of column datasets), read back by the server's own reader.
+        const files = await call('GET', `/api/product-files/?product_id=${String(started.body.upload)}`, bob.auth);
+        expect((files.body.results as Json[]).find((f) => f.role === 0)).toMatchObject({ name: 'My_training_set.hdf5', n_rows: matched.length });
+        const download = await server.app.inject({ method: 'GET', url: `/api/products/${String(started.body.upload)}/download_main_file/`, headers: { authorization: bob.auth } });
+        expect(download.rawPayload.subarray(0, 8)).toEqual(Buffer.from([0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a]));
         const rows = await call('GET', `/api/products/${String(started.body.upload)}/read_data/?page_size=100`, bob.auth);
         expect(rows.body.count).toBe(matched.length);
         const results = rows.body.results as Json[];
@@ -191,6 +228,83 @@ for (const backend of testBackends()) {
       } finally {
         rmSync(scratch, { recursive: true, force: true });
       }
+    });
+
+    it('runs the Training Set Maker on a HATS object catalog: the real ELAIS-S1 collection, zipped as uploaded, every partition read', async () => {
+      const scratch = mkdtempSync(path.join(os.tmpdir(), 'pz-tsm-hats-'));
+      try {
+        const collection = sharedData('hats', 'elaiss1oid_collection');
+        const zip = path.join(scratch, 'elaiss1.zip');
+        writeZip(zip, membersOf(collection, 'elaiss1oid_collection/'));
+        // The newest object catalog of DP1 (the earlier test's is older): the run reads this one.
+        await publishedProduct(server, alice, { file: zip, type: 'object_catalog', name: 'ELAIS-S1 HATS', release: 'DP1', roles: { RAdeg: 'RA', DEdeg: 'Dec' } });
+        // References 0.5″ from three objects, positions read from the partition file itself.
+        const partition = path.join(collection, 'catalog/dataset/Norder=2/Dir=0/Npix=138.parquet');
+        const read = await readTableColumns(partition, ['XMMES1', 'RAdeg', 'DEdeg']);
+        if (!read.ok) throw new Error(read.error.message);
+        const column = (name: string) => read.value.columns.get(name) ?? [];
+        const chosen = [0, 200, 477].map((i) => ({ XMMES1: column('XMMES1')[i], RAdeg: Number(column('RAdeg')[i]), DEdeg: Number(column('DEdeg')[i]) }));
+        const refsFile = path.join(scratch, 'elais-refs.csv');
+        writeFileSync(refsFile, `ID,RA,DEC,Z\n${chosen.map((o, i) => `e${String(o.XMMES1)},${o.RAdeg},${o.DEdeg + 0.5 / 3600},${0.2 + i / 10}`).join('\n')}\n`);
+        const refs = await publishedProduct(server, alice, { file: refsFile, type: 'redshift_catalog', name: 'Spec-z near ELAIS-S1', roles: { ID: 'ID', RA: 'RA', DEC: 'Dec', Z: 'z' } });
+        const started = await call('POST', '/api/processes/', alice.auth, {
+          display_name: 'ELAIS-S1 training set', pipeline: 'training_set_maker', release: 'DP1', inputs: [refs],
+          used_config: JSON.stringify({ param: { crossmatch: { radius_arcsec: 1, n_neighbors: 1 } } }),
+        });
+        expect(started.status).toBe(201);
+        const ended = await processEnded(server, alice.auth, started.body.id as number);
+        expect(ended.status).toBe('Successful');
+        const rows = await call('GET', `/api/products/${String(started.body.upload)}/read_data/?page_size=10`, alice.auth);
+        expect(rows.body.count).toBe(chosen.length);
+        expect((rows.body.results as Json[]).map((r) => String(r.ref_id)).sort()).toEqual(chosen.map((o) => `e${String(o.XMMES1)}`).sort());
+        for (const row of rows.body.results as Json[]) expect(String(row.ref_id)).toBe(`e${String(row.XMMES1)}`);
+      } finally {
+        rmSync(scratch, { recursive: true, force: true });
+      }
+    });
+
+    it("lists the caller's processes (an admin's: everyone's), filtered by status and pipeline; the product list shows each output's process_status", async () => {
+      const admin = await server.createUser('processes-admin', { admin: true });
+      const mine = await call('GET', '/api/processes/', bob.auth);
+      expect(mine.status).toBe(200);
+      const bobs = mine.body.results as Json[];
+      expect(mine.body.count).toBe(bobs.length);
+      expect(bobs.length).toBeGreaterThanOrEqual(2);
+      expect(bobs.every((p) => p.owned_by === 'bob' && p.is_owner === true)).toBe(true);
+      // Newest first.
+      const ids = bobs.map((p) => p.id as number);
+      expect(ids).toEqual([...ids].sort((a, b) => b - a));
+      const alices = (await call('GET', '/api/processes/?page_size=1000', alice.auth)).body.results as Json[];
+      expect(alices.every((p) => p.owned_by === 'alice')).toBe(true);
+      const everyone = await call('GET', '/api/processes/?page_size=1000', admin.auth);
+      expect(everyone.body.count).toBe(bobs.length + alices.length);
+      const paged = await call('GET', '/api/processes/?page_size=1&page=2', admin.auth);
+      expect((paged.body.results as Json[]).map((p) => p.id)).toEqual([(everyone.body.results as Json[])[1]?.id]);
+      const tsm = (await call('GET', '/api/processes/?pipeline=training_set_maker', bob.auth)).body.results as Json[];
+      expect(tsm.length).toBeGreaterThan(0);
+      expect(tsm.every((p) => p.pipeline_name === 'training_set_maker')).toBe(true);
+      expect((await call('GET', '/api/processes/?pipeline=2', bob.auth)).body.count).toBe(tsm.length);
+      const succeeded = (await call('GET', '/api/processes/?status=Successful,Stopped&page_size=1000', admin.auth)).body.results as Json[];
+      expect(succeeded.length).toBeGreaterThan(0);
+      expect(succeeded.every((p) => p.status === 'Successful' || p.status === 'Stopped')).toBe(true);
+      expect((await call('GET', '/api/processes/?status=Done', bob.auth)).body).toMatchObject({ field: 'status' });
+      expect((await call('GET', '/api/processes/?pipeline=nope', bob.auth)).body).toMatchObject({ field: 'pipeline' });
+      expect((await call('GET', '/api/processes/', null)).status).toBe(401);
+
+      // process_status: the run's status on its output product, in the list and the product itself; null for an upload.
+      const listed = (await call('GET', '/api/products/?page_size=1000', admin.auth)).body.results as Json[];
+      for (const process of everyone.body.results as Json[]) {
+        const output = listed.find((p) => p.id === process.upload);
+        expect(output, `output of process ${String(process.id)}`).toMatchObject({ process_status: process.status, process_id: String(process.id) });
+      }
+      expect(listed.find((p) => p.id === vvds)).toMatchObject({ process_status: null, process_id: null });
+      // A run that starts and ends moves its output's process_status through Pending, then its end.
+      const started = await call('POST', '/api/processes/', bob.auth, { display_name: 'Status follows', pipeline: 1, inputs: [vvds, twodf], used_config: { param: {} } });
+      expect((await call('GET', `/api/products/${String(started.body.upload)}/`, bob.auth)).body.process_status).toMatch(/^(Pending|Running)$/);
+      expect((await call('GET', '/api/processes/?status=Pending,Running', bob.auth)).body.results).toEqual([expect.objectContaining({ id: started.body.id })]);
+      await processEnded(server, bob.auth, started.body.id as number);
+      const after = await call('GET', `/api/products/?id=${String(started.body.upload)}`, bob.auth);
+      expect((after.body.results as Json[])[0]).toMatchObject({ process_status: 'Successful', status: 1 });
     });
 
     it('stops a run for its owner only: Stopped, its output failed (status 9), nothing published', async () => {

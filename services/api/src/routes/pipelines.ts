@@ -1,17 +1,19 @@
 import { readFile } from 'node:fs/promises';
 import type { MultipartFile } from '@fastify/multipart';
 import { Type } from 'typebox';
-import { streamName } from '@pz/contracts';
+import { streamName, type RecordedEvent } from '@pz/contracts';
 import { runDecider } from '@pz/domain';
 import type { FastifyRequest } from 'fastify';
 import { CSRF_FAILED, commandContext, domainCaller, echoesCsrfToken, requireUser, type AuthenticatedCaller } from '../auth/authenticate';
 import type { PzApp } from '../http/app-types';
+import { isProblem, PaginationQuery, readPage } from '../http/pagination';
 import { sendProblem, type Problem } from '../http/problem';
 import { pipelineById, pipelineByName, pipelineJson, PIPELINES, type PipelineDefinition } from '../pipelines/definitions';
 import { processJson, runRecord } from '../pipelines/process-json';
 import { requestRun, type RunSubmission } from '../pipelines/request-run';
 import { recordFailure } from '../pipelines/execute-run';
 import { startPipelineJobs } from '../pipelines/run-jobs';
+import { listProcessIds, PROCESS_STATUSES } from '../queries/process-list';
 import { canSeeProduct } from '../visibility/product-visibility';
 import { visibleProduct } from './product-lookup';
 import { Detail } from './schemas';
@@ -108,21 +110,11 @@ export async function pipelineRoutes(app: PzApp): Promise<void> {
   const jobs = await startPipelineJobs(deps, app.log);
   app.addHook('onClose', () => jobs.stop());
 
-  /** The process as the caller may see it, reconciled with its job; null after a 404 was sent. */
-  const visibleProcess = async (caller: AuthenticatedCaller, id: string, reply: Parameters<typeof sendProblem>[0]) => {
-    const processId = Number(id);
-    let recorded = await deps.store.readStream(streamName('run', processId));
-    let record = runRecord(recorded);
+  /** A process's answer for the caller, from its run's events and job (no visibility check); null if it was never requested. */
+  const shownProcess = async (caller: AuthenticatedCaller, processId: number, recorded: readonly RecordedEvent[]) => {
+    const record = runRecord(recorded);
     const request = record.state.request;
-    if (!request || !(await canSeeProduct(db, caller, request.outputProductId))) {
-      await sendProblem(reply, { code: 'NOT_FOUND', message: `process ${id} not found` });
-      return null;
-    }
-    if (record.state.status === 'Pending' || record.state.status === 'Running') {
-      await jobs.reconcile(processId);
-      recorded = await deps.store.readStream(streamName('run', processId));
-      record = runRecord(recorded);
-    }
+    if (!request) return null;
     const [owner, release, job] = await Promise.all([
       db.selectFrom('users').select('username').where('id', '=', request.ownerId).executeTakeFirst(),
       request.releaseName ? db.selectFrom('releases').select('id').where('name', '=', request.releaseName).executeTakeFirst() : undefined,
@@ -130,6 +122,53 @@ export async function pipelineRoutes(app: PzApp): Promise<void> {
     ]);
     return { processId, record, json: () => processJson(processId, record, caller, owner?.username ?? null, job, release?.id ?? null) };
   };
+
+  /** The process as the caller may see it, reconciled with its job; null after a 404 was sent. */
+  const visibleProcess = async (caller: AuthenticatedCaller, id: string, reply: Parameters<typeof sendProblem>[0]) => {
+    const processId = Number(id);
+    let recorded = await deps.store.readStream(streamName('run', processId));
+    const request = runRecord(recorded).state.request;
+    if (!request || !(await canSeeProduct(db, caller, request.outputProductId))) {
+      await sendProblem(reply, { code: 'NOT_FOUND', message: `process ${id} not found` });
+      return null;
+    }
+    const status = runRecord(recorded).state.status;
+    if (status === 'Pending' || status === 'Running') {
+      await jobs.reconcile(processId);
+      recorded = await deps.store.readStream(streamName('run', processId));
+    }
+    return shownProcess(caller, processId, recorded);
+  };
+
+  app.get('/api/processes/', {
+    schema: {
+      summary: "The caller's processes (an admin: everyone's), newest first; filters: status (Pending, Running, Successful, Failed, Stopped; comma-separated for several), pipeline (id or name); page, page_size",
+      querystring: Type.Object({ status: Type.Optional(Type.String({ maxLength: 200 })), pipeline: Type.Optional(Type.String({ maxLength: 255 })), ...PaginationQuery }),
+      response: { 200: Type.Object({ count: Type.Integer(), results: Type.Array(AnyObject) }), 400: Detail, 401: Detail },
+    },
+  }, async (request, reply) => {
+    const caller = requireUser(request, reply);
+    if (!caller) return reply;
+    const page = readPage(request.query);
+    if (isProblem(page)) return sendProblem(reply, page);
+    const statuses = (request.query.status ?? '').split(',').map((s) => s.trim()).filter((s) => s !== '');
+    const unknown = statuses.find((s) => !(PROCESS_STATUSES as readonly string[]).includes(s));
+    if (unknown !== undefined) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `status must be one of ${PROCESS_STATUSES.join(', ')}`, field: 'status' });
+    const pipelineValue = request.query.pipeline;
+    let pipeline: string | null = null;
+    if (pipelineValue !== undefined && pipelineValue !== '') {
+      const found = /^\d+$/.test(pipelineValue) ? pipelineById(Number(pipelineValue)) : pipelineByName(pipelineValue);
+      if (!found) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `pipeline must name one of ${PIPELINES.map((p) => `${p.id} (${p.name})`).join(', ')}`, field: 'pipeline' });
+      pipeline = found.name;
+    }
+    const listed = await listProcessIds(db, caller, { statuses, pipeline }, page);
+    const results = [];
+    for (const processId of listed.processIds) {
+      const shown = await shownProcess(caller, processId, await deps.store.readStream(streamName('run', processId)));
+      if (shown) results.push(shown.json());
+    }
+    return { count: listed.count, results };
+  });
 
   app.get('/api/pipelines/', {
     schema: { summary: 'Pipelines that can be run (filter: name); system_config.param holds every parameter with its default', querystring: NameQuery, response: { 200: PipelineList, 401: Detail } },

@@ -51,7 +51,7 @@ export function productJson(row: ProductRow, caller: AuthenticatedCaller | null)
     uploaded_by: row.owner_username,
     is_owner: isOwner,
     origin: row.origin,
-    process_status: null,
+    process_status: row.process_status,
     process_id: row.process_id,
     product_status: PRODUCT_STATUS_LABELS[row.status as ProductStatus] ?? String(row.status),
     can_delete: mayChange,

@@ -1,3 +1,4 @@
+import { PARQUET_COMPRESSORS } from '@pz/tables/parquet/parquet-compressors';
 import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetReadObjects } from 'hyparquet';
@@ -26,7 +27,7 @@ export async function parquetToCsv(parquetPath: string, csvPath: string): Promis
     let start = 0;
     for (const group of metadata.row_groups) {
       const end = start + Number(group.num_rows);
-      const rows = (await parquetReadObjects({ file, metadata, rowStart: start, rowEnd: end })) as Record<string, unknown>[];
+      const rows = (await parquetReadObjects({ file, metadata, compressors: PARQUET_COMPRESSORS, rowStart: start, rowEnd: end })) as Record<string, unknown>[];
       let chunk = '';
       for (const row of rows) {
         chunk += `${names.map((name) => field(row[name])).join(',')}\n`;

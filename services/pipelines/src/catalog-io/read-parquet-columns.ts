@@ -1,3 +1,4 @@
+import { PARQUET_COMPRESSORS } from '@pz/tables/parquet/parquet-compressors';
 import { ok, type Result } from '@pz/contracts';
 import { asyncBufferFromFile, parquetMetadataAsync, parquetRead, parquetSchema, type ColumnData } from 'hyparquet';
 import { describeCause, pipelineFailure, type PipelineError } from '../errors';
@@ -40,7 +41,7 @@ export async function readParquetColumns(filePath: string, wanted: readonly stri
     const present = [...new Set(wanted)].filter((name) => names.includes(name));
     const chunks = new Map<string, ColumnData[]>(present.map((name) => [name, []]));
     if (present.length > 0) {
-      await parquetRead({ file, metadata, columns: present, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
+      await parquetRead({ file, metadata, columns: present, compressors: PARQUET_COMPRESSORS, onChunk: (chunk) => chunks.get(chunk.columnName)?.push(chunk) });
     }
     const columns = new Map<string, ColumnValues>();
     for (const [name, parts] of chunks) columns.set(name, joinChunks(parts, rowCount));

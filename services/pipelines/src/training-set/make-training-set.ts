@@ -2,8 +2,8 @@ import { stat } from 'node:fs/promises';
 import { ok, type Result } from '@pz/contracts';
 import { parquetWriteFile, type ColumnSource } from 'hyparquet-writer';
 import { toFloat64, toTexts } from '../catalog-io/column-conversions';
-import { readTableColumns } from '../catalog-io/read-table-columns';
-import type { ColumnValues, TableColumns } from '../catalog-io/table-columns';
+import { readAllTableColumns, readTableColumns } from '../catalog-io/read-table-columns';
+import type { ColumnValues } from '../catalog-io/table-columns';
 import { describeCause, pipelineFailure, type PipelineError } from '../errors';
 import { angularSeparation, findSkyPairs } from '../sky/find-sky-pairs';
 
@@ -61,12 +61,6 @@ const invalid = (message: string, field: string) => pipelineFailure('COMBINE_REQ
 /** The reference's columns in the output; an object column of the same name is written as `obj_<name>`. */
 const REFERENCE_COLUMNS = ['ref_id', 'ref_ra', 'ref_dec', 'z', 'z_err', 'z_flag', 'survey', 'separation_arcsec'] as const;
 
-async function readAll(path: string, fileName: string | undefined): Promise<Result<TableColumns, PipelineError>> {
-  const names = await readTableColumns(path, [], fileName);
-  if (!names.ok) return names;
-  return readTableColumns(path, names.value.names, fileName);
-}
-
 interface Match {
   readonly reference: number;
   readonly object: number;
@@ -122,7 +116,7 @@ export async function makeTrainingSet(request: TrainingSetRequest): Promise<Resu
   if (!(Number.isInteger(request.nNeighbors) && request.nNeighbors >= 1 && request.nNeighbors <= 1000)) return invalid('n_neighbors must be an integer from 1 to 1000', 'crossmatch.n_neighbors');
   if (!(DUPLICATE_CRITERIA as readonly string[]).includes(request.duplicateCriteria)) return invalid(`duplicate_criteria must be one of ${DUPLICATE_CRITERIA.join(', ')}`, 'duplicate_criteria');
 
-  const objects = await readAll(request.objects.path, request.objects.fileName);
+  const objects = await readAllTableColumns(request.objects.path, request.objects.fileName);
   if (!objects.ok) return objects;
   const roles = request.redshifts.columns;
   const wanted = [roles.ra, roles.dec, roles.z, roles.id, roles.z_err, roles.z_flag, roles.survey].filter((c): c is string => c !== undefined);

@@ -18,24 +18,24 @@ export const MAX_LISTED_PARTITIONS = 3072;
 /** `dataset/_metadata` is read only below this size (it grows with the number of partitions). */
 const MAX_METADATA_BYTES = 64 * 1024 * 1024;
 
-const PROPERTIES_NAMES = ['hats.properties', 'properties'];
+export const PROPERTIES_NAMES = ['hats.properties', 'properties'];
 const HATS_MARKER = /(^|\/)(hats\.properties|collection\.properties|partition_info\.csv|_common_metadata|Norder=\d+\/)/;
 
 const invalid = (message: string): Result<never, TableError> => tableFailure('TABLE_ARCHIVE_INVALID', message);
 
-const parentOf = (name: string): string => (name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '');
-const join = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
+export const parentOf = (name: string): string => (name.includes('/') ? name.slice(0, name.lastIndexOf('/')) : '');
+export const join = (dir: string, name: string): string => (dir === '' ? name : `${dir}/${name}`);
 /** `a/./b/` → `a/b`: the primary table URL of a collection is a relative directory name. */
-const normalize = (name: string): string => name.split('/').filter((p) => p !== '' && p !== '.').join('/');
+export const normalize = (name: string): string => name.split('/').filter((p) => p !== '' && p !== '.').join('/');
 
-interface CatalogLayout {
+export interface CatalogLayout {
   readonly root: string;
   readonly propertiesMember: string;
   readonly collectionMember: string | null;
 }
 
 /** The catalog a listing holds: a collection's primary catalog, or the top-most catalog. */
-function findCatalog(names: ReadonlySet<string>): Result<CatalogLayout, TableError> | null {
+export function findCatalog(names: ReadonlySet<string>): Result<CatalogLayout, TableError> | null {
   const all = [...names];
   const collection = all.filter((n) => n.split('/').at(-1) === 'collection.properties').sort((a, b) => a.length - b.length)[0] ?? null;
   const catalogs = all.filter((n) => PROPERTIES_NAMES.includes(n.split('/').at(-1) ?? '')).sort((a, b) => a.split('/').length - b.split('/').length || a.localeCompare(b));
@@ -49,7 +49,7 @@ function findCatalog(names: ReadonlySet<string>): Result<CatalogLayout, TableErr
 }
 
 /** Every partition file of a catalog, by partition, from the member names (`Npix=N.parquet` or `Npix=N/*.parquet`). */
-function partitionFiles(names: readonly string[], root: string): Map<string, string[]> {
+export function partitionFiles(names: readonly string[], root: string): Map<string, string[]> {
   const byPartition = new Map<string, string[]>();
   const prefix = join(root, 'dataset/');
   for (const name of names) {
