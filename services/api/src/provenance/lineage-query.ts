@@ -35,33 +35,34 @@ interface Reach {
   readonly edges: EdgeRow[];
 }
 
+type Row = [number, number, string, string | null];
+
 /**
  * The products reached from `start` in one direction, read from the closure table (one indexed
  * range of rows), and the edges leaving the start and the products it reached (to a depth d:
  * those at most d - 1 steps away, since the last step's ends are shown, not walked from):
- * exactly the edges among the products shown on that side. One statement: the products reached
- * come first (`reached` true, `parent_id` holding the distance), then the edges in order.
+ * exactly the edges among the products shown on that side. One statement answering one JSON
+ * document (`n`: [product, distance] pairs; `e`: edges in order): thousands of rows cost far
+ * more to hand over than one value, on PGlite most of all (docs/benchmarks.md, "Provenance").
  */
 async function reach(db: Kysely<ProvenanceTables>, start: number, direction: 'ancestors' | 'descendants', depth: number | null): Promise<Reach> {
   const [self, other] = direction === 'ancestors' ? ['descendant_id', 'ancestor_id'] : ['ancestor_id', 'descendant_id'];
   const from = direction === 'ancestors' ? 'product_id' : 'parent_id';
   const within = depth === null ? sql`` : sql` AND depth <= ${depth}`;
   const walked = depth === null ? sql`SELECT id FROM reached` : sql`SELECT id FROM reached WHERE depth < ${depth}`;
-  const rows = await sql<EdgeRow & { reached: boolean }>`WITH reached AS MATERIALIZED (
+  const answer = await sql<{ doc: { n: [number, number][] | null; e: Row[] | null } }>`WITH reached AS MATERIALIZED (
       SELECT ${sql.ref(other)} AS id, depth FROM provenance_closure WHERE ${sql.ref(self)} = ${start} AND ${sql.ref(other)} <> ${start}${within}
     )
-    SELECT true AS reached, id AS product_id, depth AS parent_id, NULL AS source, NULL AS run_id FROM reached
-    UNION ALL
-    SELECT false, e.product_id, e.parent_id, e.source, e.run_id FROM provenance_edges e
-    WHERE e.${sql.ref(from)} = ${start} OR e.${sql.ref(from)} IN (${walked})
-    ORDER BY 1 DESC, 2, 3, 4`.execute(db);
-  const depths = new Map<number, number>();
-  const edges: EdgeRow[] = [];
-  for (const r of rows.rows) {
-    if (r.reached) depths.set(Number(r.product_id), Number(r.parent_id));
-    else edges.push({ product_id: Number(r.product_id), parent_id: Number(r.parent_id), source: r.source, run_id: r.run_id });
-  }
-  return { depths, edges };
+    SELECT json_build_object(
+      'n', (SELECT json_agg(json_build_array(id, depth)) FROM reached),
+      'e', (SELECT json_agg(json_build_array(e.product_id, e.parent_id, e.source, e.run_id) ORDER BY e.product_id, e.parent_id, e.source)
+            FROM provenance_edges e WHERE e.${sql.ref(from)} = ${start} OR e.${sql.ref(from)} IN (${walked}))
+    ) AS doc`.execute(db);
+  const doc = answer.rows[0]?.doc;
+  return {
+    depths: new Map(doc?.n ?? []),
+    edges: (doc?.e ?? []).map(([product_id, parent_id, source, run_id]) => ({ product_id, parent_id, source, run_id })),
+  };
 }
 
 /** The lineage of `start`: products reached in `direction`, and every edge between the products shown. */
