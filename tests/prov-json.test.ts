@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import Ajv from 'ajv';
+import { Parser } from 'n3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { testBackends } from '@pz/database/testing';
 import { attachTestFile } from '../services/api/src/downloads/testing';
@@ -115,6 +116,34 @@ for (const backend of testBackends()) {
         expect(count(kind), kind).toBe(Object.keys(doc[kind] as Records).length);
       }
       expect(response.body).toContain("entity(pz:redacted-1, [prov:type='pz:Redacted'])");
+      expect(response.body).not.toContain('Carol secret');
+    });
+
+    it('gives the same entities, activities, agents and relations in PROV-O (Turtle), read back by an RDF parser', async () => {
+      const response = await server.app.inject({ method: 'GET', url: `/api/products/${ids.output}/provenance/prov-o/`, headers: { authorization: alice.auth } });
+      expect(response.statusCode).toBe(200);
+      expect(response.headers['content-type']).toBe('text/turtle; charset=utf-8');
+      const quads = new Parser({ format: 'text/turtle' }).parse(response.body);
+      const prefixes = doc.prefix as Record<string, string>;
+      const iri = (name: string) => `${prefixes[name.slice(0, name.indexOf(':'))]}${name.slice(name.indexOf(':') + 1)}`;
+      const prov = (local: string) => `http://www.w3.org/ns/prov#${local}`;
+      const TYPE = 'http://www.w3.org/1999/02/22-rdf-syntax-ns#type';
+      const typed = (kind: string) => new Set(quads.filter((q) => q.predicate.value === TYPE && q.object.value === prov(kind)).map((q) => q.subject.value));
+      expect(typed('Entity')).toEqual(new Set(Object.keys(doc.entity as Records).map(iri)));
+      expect(typed('Activity')).toEqual(new Set(Object.keys(doc.activity as Records).map(iri)));
+      expect(typed('Agent')).toEqual(new Set(Object.keys(doc.agent as Records).map(iri)));
+      const pairs = (predicate: string) => new Set(quads.filter((q) => q.predicate.value === prov(predicate)).map((q) => `${q.subject.value} ${q.object.value}`));
+      const expected = (kind: string, from: string, to: string) => new Set(Object.values(doc[kind] as Records).map((r) => `${iri(String(r[from]))} ${iri(String(r[to]))}`));
+      expect(pairs('wasDerivedFrom')).toEqual(expected('wasDerivedFrom', 'prov:generatedEntity', 'prov:usedEntity'));
+      expect(pairs('used')).toEqual(expected('used', 'prov:activity', 'prov:entity'));
+      expect(pairs('wasGeneratedBy')).toEqual(expected('wasGeneratedBy', 'prov:entity', 'prov:activity'));
+      expect(pairs('wasAttributedTo')).toEqual(expected('wasAttributedTo', 'prov:entity', 'prov:agent'));
+      expect(pairs('wasAssociatedWith')).toEqual(expected('wasAssociatedWith', 'prov:activity', 'prov:agent'));
+      // Content hashes and the redacted node as in PROV-JSON; nothing of the hidden product.
+      const hashes = new Set(quads.filter((q) => q.predicate.value === iri('pz:contentHash')).map((q) => q.object.value));
+      expect(hashes).toEqual(new Set(Object.values(doc.entity as Records).flatMap((e) => (e['pz:contentHash'] ? [String(e['pz:contentHash'])] : []))));
+      expect(typed('Entity')).toContain(iri('pz:redacted-1'));
+      expect(quads.some((q) => q.subject.value === iri('pz:redacted-1') && q.predicate.value === TYPE && q.object.value === iri('pz:Redacted'))).toBe(true);
       expect(response.body).not.toContain('Carol secret');
     });
   });

@@ -2,9 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
 import { startTestServer, type TestServer } from '@pz/api/testing';
 import { testBackends, type TestDatabase } from '@pz/database/testing';
-import { catalogueProjection, createProjector } from '@pz/projections';
+import { catalogueProjection, createProjector, provenanceProjection } from '@pz/projections';
 
-const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'groups', 'group_members', 'release_access'];
+const TABLES = ['product_types', 'releases', 'users', 'api_tokens', 'products', 'product_files', 'product_contents', 'product_registry', 'product_shares', 'groups', 'group_members', 'release_access', 'provenance_edges', 'provenance_closure', 'provenance_runs'];
 
 async function snapshot(db: TestDatabase | TestServer['deps']['database']): Promise<Record<string, unknown[]>> {
   const out: Record<string, unknown[]> = {};
@@ -41,6 +41,11 @@ for (const backend of testBackends()) {
       await call('PATCH', `/api/products/${ids[0]}/`, alice.auth, { display_name: 'Renamed', description: null });
       await call('PATCH', `/api/products/${ids[1]}/`, admin.auth, { official_product: true, release: 'DP1' });
       await call('DELETE', `/api/products/${ids[2]}/`, alice.auth);
+      // Derivations declared, replaced and taken away: the closure follows them.
+      await call('PATCH', `/api/products/${ids[3]}/`, alice.auth, { derived_from: [ids[0], ids[1]] });
+      await call('PATCH', `/api/products/${ids[4]}/`, alice.auth, { derived_from: [ids[3]] });
+      await call('PATCH', `/api/products/${ids[5]}/`, alice.auth, { derived_from: [ids[4], ids[0]] });
+      await call('PATCH', `/api/products/${ids[3]}/`, alice.auth, { derived_from: [ids[1]] });
       const dp2 = await call('POST', '/api/admin/releases/', admin.auth, { name: 'DP2', display_name: 'LSST DP2' });
       await call('POST', '/api/admin/groups/', admin.auth, { name: 'dp2-rights' });
       await call('POST', '/api/admin/groups/dp2-rights/members/', admin.auth, { user: 'alice' });
@@ -51,14 +56,16 @@ for (const backend of testBackends()) {
       expect(live.products).toHaveLength(6);
       expect(live.release_access).toHaveLength(1);
       expect(live.group_members).toHaveLength(1);
+      expect(live.provenance_closure).toHaveLength(7);
 
-      const projector = createProjector(fresh, server.deps.store, [catalogueProjection]);
+      const projector = createProjector(fresh, server.deps.store, [catalogueProjection, provenanceProjection]);
       await projector.start();
       expect(await projector.waitFor(await server.deps.store.headPosition(), 20_000)).toBe(true);
       await projector.stop();
       expect(await snapshot(fresh)).toEqual(live);
 
       await server.deps.projector.rebuild('catalogue');
+      await server.deps.projector.rebuild('provenance');
       expect(await server.deps.projector.waitFor(await server.deps.store.headPosition(), 20_000)).toBe(true);
       expect(await snapshot(server.deps.database)).toEqual(live);
     });

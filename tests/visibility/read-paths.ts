@@ -55,7 +55,7 @@ export const READ_PATHS: readonly ReadPath[] = [
   ...['read_data', 'main_file_info', 'registry/status', 'download', 'download/status', 'download/main-file/status', 'download_main_file', 'shares', 'process_config'].flatMap((sub) =>
     byId(`/api/products/:id/${sub}`, 'product', GET_HEAD, (id) => `/api/products/${id}/${sub}/`)),
   // Provenance and history (issue 20): a hidden ancestor in a graph is a redacted node (tests of those routes).
-  ...['history', 'provenance', 'provenance/prov-json', 'provenance/prov-n'].flatMap((sub) =>
+  ...['history', 'provenance', 'provenance/prov-json', 'provenance/prov-n', 'provenance/prov-o'].flatMap((sub) =>
     byId(`/api/products/:id/${sub}`, 'product', GET_HEAD, (id) => `/api/products/${id}/${sub}/`)),
   ...byId('/api/products/:id/as-of', 'product', GET_HEAD, (id) => `/api/products/${id}/as-of/?at=${FAR_FUTURE}`),
   // The pzserver client runs registry with a GET: for the owner and admins it registers the main

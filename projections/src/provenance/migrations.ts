@@ -16,4 +16,14 @@ export const provenanceMigrations: Record<string, Migration> = {
       await sql`CREATE INDEX provenance_runs_output ON provenance_runs (output_product_id)`.execute(db);
     },
   },
+  '0002_provenance_closure': {
+    async up(db) {
+      // Filled by the projection: its version went up with this table, so it is rebuilt from the log.
+      await sql`CREATE TABLE provenance_closure (
+        ancestor_id integer NOT NULL, descendant_id integer NOT NULL, depth integer NOT NULL,
+        PRIMARY KEY (ancestor_id, descendant_id) INCLUDE (depth))`.execute(db);
+      // Descendants read the primary key's range of one ancestor; ancestors this index's range of one descendant.
+      await sql`CREATE INDEX provenance_closure_descendant ON provenance_closure (descendant_id, ancestor_id) INCLUDE (depth)`.execute(db);
+    },
+  },
 };

@@ -35,7 +35,8 @@ function scenario(): [string, PzEvent][] {
 async function snapshot(db: TestDatabase) {
   const edges = await sql<{ row: string }>`SELECT row_to_json(e)::text AS row FROM provenance_edges e ORDER BY product_id, parent_id, source`.execute(db.kysely);
   const runs = await sql<{ row: string }>`SELECT row_to_json(r)::text AS row FROM provenance_runs r ORDER BY run_id`.execute(db.kysely);
-  return { edges: edges.rows.map((r) => r.row), runs: runs.rows.map((r) => r.row) };
+  const closure = await sql<{ row: string }>`SELECT ancestor_id || '>' || descendant_id || ':' || depth AS row FROM provenance_closure ORDER BY ancestor_id, descendant_id`.execute(db.kysely);
+  return { edges: edges.rows.map((r) => r.row), runs: runs.rows.map((r) => r.row), closure: closure.rows.map((r) => r.row) };
 }
 
 for (const backend of testBackends()) {
@@ -77,6 +78,8 @@ for (const backend of testBackends()) {
       expect(edges.map((e) => `${e.product_id}<-${e.parent_id} ${e.source}`)).toEqual(['3<-1 declared', '3<-2 declared', '4<-3 declared', '5<-1 run:a', '5<-4 run:a', '6<-2 run:b']);
       const runs = one.runs.map((r) => JSON.parse(r) as { run_id: string; status: string; output_product_id: number; username: string; started_at: string | null });
       expect(runs).toMatchObject([{ run_id: 'a', status: 'succeeded', output_product_id: 5, username: 'ana' }, { run_id: 'b', status: 'failed', output_product_id: 6, started_at: null }]);
+      // 3 <- 1, 2; 4 <- 3; 5 <- 1, 4 (run a); 6 <- 2 (run b); 2's declared parent taken away.
+      expect(one.closure).toEqual(['1>3:1', '1>4:2', '1>5:1', '2>3:1', '2>4:2', '2>5:3', '2>6:1', '3>4:1', '3>5:2', '4>5:1']);
       expect(await project(5)).toEqual(one);
       expect(await project(1000)).toEqual(one);
     }, 60_000);

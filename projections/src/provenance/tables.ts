@@ -16,6 +16,15 @@ export type ProvenanceTables = {
     source: string;
     run_id: string | null;
   };
+  /**
+   * The transitive closure of the edges (closure.ts): `descendant_id` derives, through one or
+   * more edges of any source, from `ancestor_id`; `depth` is the fewest edges between them.
+   */
+  provenance_closure: {
+    ancestor_id: number;
+    descendant_id: number;
+    depth: number;
+  };
   /** A pipeline run: an activity that used its inputs and generated its output product. */
   provenance_runs: {
     run_id: string;

@@ -11,6 +11,7 @@ import type { OidcLogin } from './auth/oidc/oidc-login';
 import type { PortalSessions } from './auth/portal-sessions';
 import type { CommandBus } from './commands/command-bus';
 import type { UploadSlots } from './files/upload-slots';
+import type { LineageLock } from './provenance/lineage-lock';
 import type { IdAllocator } from './ids';
 
 /** Everything a route may use; built once by the server, handed to the app. */
@@ -23,6 +24,8 @@ export interface AppDeps {
   readonly catalogue: Kysely<CatalogueTables>;
   /** The provenance read model (derivation edges, pipeline runs). */
   readonly provenance: Kysely<ProvenanceTables>;
+  /** Held by a derivation declaration from its cycle check until it is recorded (every process on the database). */
+  readonly lineageLock: LineageLock;
   readonly bus: CommandBus;
   readonly allocateIds: IdAllocator;
   /** The current HMAC key (keyring.current.key). */

@@ -25,6 +25,7 @@ import { seedReferenceData } from './seed';
 import { startDispatcher } from './webhooks/dispatcher';
 import { parseAllowList } from './webhooks/target-guard';
 import { migrateWebhooks, type WebhookTables } from './webhooks/webhook-store';
+import { createLineageLock } from './provenance/lineage-lock';
 
 export interface RunningServices {
   readonly deps: AppDeps;
@@ -82,7 +83,7 @@ export async function startServices(config: Config, options: StartOptions = {}):
     // The identity provider's group claim, at each login, becomes the user's identity_provider memberships (groups/sync-identity-groups.ts).
     syncGroups: options.syncIdentityGroups ?? ((userId, names, context) => syncIdentityGroups({ bus, catalogue }, userId, names, context)),
   });
-  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin, provenance };
+  const deps: AppDeps = { config, database, store, blobs, projector, catalogue, bus, allocateIds, secret, keyring, sessions, uploadSlots, rateLimitStore, ledger, oidcLogin, provenance, lineageLock: createLineageLock(database) };
   const app = await buildApp(deps, options);
   const webhooks = startDispatcher({
     store, catalogue, provenance, webhooks: database.kysely.withTables<WebhookTables>(), allow: parseAllowList(config.webhookAllowList),

@@ -28,73 +28,58 @@ interface EdgeRow {
   readonly run_id: string | null;
 }
 
-/**
- * The edges walked from `start` in one direction, by one recursive query. To any depth the walk
- * keeps product ids only: UNION drops a product reached before, so each product is visited once
- * (diamonds and any cycle cost nothing more). To a given depth it keeps (product, distance)
- * pairs, bounded by that depth. The same statement returns every edge leaving a product walked,
- * which are exactly the edges among the products shown on that side.
- */
-async function walk(db: Kysely<ProvenanceTables>, start: number, direction: 'ancestors' | 'descendants', depth: number | null): Promise<EdgeRow[]> {
-  const [from, to] = direction === 'ancestors' ? ['product_id', 'parent_id'] : ['parent_id', 'product_id'];
-  const walked = depth === null
-    ? sql`WITH RECURSIVE walk(id) AS (
-        SELECT ${sql.ref(to)} FROM provenance_edges WHERE ${sql.ref(from)} = ${start}
-        UNION
-        SELECT e.${sql.ref(to)} FROM provenance_edges e JOIN walk w ON e.${sql.ref(from)} = w.id
-      )`
-    : sql`WITH RECURSIVE walk(id, depth) AS (
-        SELECT ${sql.ref(to)}, 1 FROM provenance_edges WHERE ${sql.ref(from)} = ${start}
-        UNION
-        SELECT e.${sql.ref(to)}, w.depth + 1 FROM provenance_edges e JOIN walk w ON e.${sql.ref(from)} = w.id WHERE w.depth < ${depth - 1}
-      )`;
-  // To a depth d, edges leave the products at most d - 1 steps away (the last step's ends are shown, not walked from).
-  const rows = await sql<EdgeRow>`${walked}
-    SELECT e.product_id, e.parent_id, e.source, e.run_id FROM provenance_edges e
-    WHERE e.${sql.ref(from)} = ${start} OR e.${sql.ref(from)} IN (${depth === null ? sql`SELECT id FROM walk` : sql`SELECT id FROM walk WHERE depth < ${depth}`})
-    ORDER BY e.product_id, e.parent_id, e.source`.execute(db);
-  return rows.rows.map((r) => ({ product_id: Number(r.product_id), parent_id: Number(r.parent_id), source: r.source, run_id: r.run_id }));
+interface Reach {
+  /** Each product reached (the start excluded), with its fewest steps from the start. */
+  readonly depths: Map<number, number>;
+  /** Every edge leaving the start or a product reached less than `depth` steps away, ordered by (product, parent, source). */
+  readonly edges: EdgeRow[];
 }
 
-/** Shortest distance from `start` to each product, walking the edges in one direction (breadth first). */
-function distances(start: number, edges: readonly { product_id: number; parent_id: number }[], direction: 'ancestors' | 'descendants', within: ReadonlySet<number>): Map<number, number> {
-  const next = new Map<number, number[]>();
-  for (const e of edges) {
-    const [a, b] = direction === 'ancestors' ? [e.product_id, e.parent_id] : [e.parent_id, e.product_id];
-    if (!within.has(b)) continue;
-    const list = next.get(a);
-    if (list) list.push(b);
-    else next.set(a, [b]);
-  }
-  const depth = new Map<number, number>();
-  let frontier = [start];
-  for (let d = 1; frontier.length; d++) {
-    const following: number[] = [];
-    for (const id of frontier) {
-      for (const n of next.get(id) ?? []) {
-        if (n === start || depth.has(n)) continue;
-        depth.set(n, d);
-        following.push(n);
-      }
-    }
-    frontier = following;
-  }
-  return depth;
+type Row = [number, number, string, string | null];
+
+/**
+ * The products reached from `start` in one direction, read from the closure table (one indexed
+ * range of rows), and the edges leaving the start and the products it reached (to a depth d:
+ * those at most d - 1 steps away, since the last step's ends are shown, not walked from):
+ * exactly the edges among the products shown on that side. One statement answering one JSON
+ * document (`n`: [product, distance] pairs; `e`: edges in order): thousands of rows cost far
+ * more to hand over than one value, on PGlite most of all (docs/benchmarks.md, "Provenance").
+ */
+async function reach(db: Kysely<ProvenanceTables>, start: number, direction: 'ancestors' | 'descendants', depth: number | null): Promise<Reach> {
+  const [self, other] = direction === 'ancestors' ? ['descendant_id', 'ancestor_id'] : ['ancestor_id', 'descendant_id'];
+  const from = direction === 'ancestors' ? 'product_id' : 'parent_id';
+  const within = depth === null ? sql`` : sql` AND depth <= ${depth}`;
+  const walked = depth === null ? sql`SELECT id FROM reached` : sql`SELECT id FROM reached WHERE depth < ${depth}`;
+  const answer = await sql<{ doc: { n: [number, number][] | null; e: Row[] | null } }>`WITH reached AS MATERIALIZED (
+      SELECT ${sql.ref(other)} AS id, depth FROM provenance_closure WHERE ${sql.ref(self)} = ${start} AND ${sql.ref(other)} <> ${start}${within}
+    )
+    SELECT json_build_object(
+      'n', (SELECT json_agg(json_build_array(id, depth)) FROM reached),
+      'e', (SELECT json_agg(json_build_array(e.product_id, e.parent_id, e.source, e.run_id) ORDER BY e.product_id, e.parent_id, e.source)
+            FROM provenance_edges e WHERE e.${sql.ref(from)} = ${start} OR e.${sql.ref(from)} IN (${walked}))
+    ) AS doc`.execute(db);
+  const doc = answer.rows[0]?.doc;
+  return {
+    depths: new Map(doc?.n ?? []),
+    edges: (doc?.e ?? []).map(([product_id, parent_id, source, run_id]) => ({ product_id, parent_id, source, run_id })),
+  };
 }
 
 /** The lineage of `start`: products reached in `direction`, and every edge between the products shown. */
 export async function lineageOf(db: Kysely<ProvenanceTables>, start: number, direction: Direction, depth: number = MAX_DEPTH): Promise<Lineage> {
   const bound = depth >= MAX_DEPTH ? null : Math.max(1, depth);
-  const up = direction !== 'descendants' ? await walk(db, start, 'ancestors', bound) : [];
-  const down = direction !== 'ancestors' ? await walk(db, start, 'descendants', bound) : [];
-  const above = new Set(up.map((e) => e.parent_id).filter((id) => id !== start));
-  const below = new Set(down.map((e) => e.product_id).filter((id) => id !== start));
+  const none: Reach = { depths: new Map(), edges: [] };
+  const upward = direction !== 'descendants' ? await reach(db, start, 'ancestors', bound) : none;
+  const downward = direction !== 'ancestors' ? await reach(db, start, 'descendants', bound) : none;
+  const [up, down] = [upward.edges, downward.edges];
+  const above = new Set(upward.depths.keys());
+  const below = new Set(downward.depths.keys());
   // Both directions: an edge from a descendant straight to an ancestor is a shortcut past the start; it is true, so it is shown.
   const across = above.size && below.size
     ? await db.selectFrom('provenance_edges').select(['product_id', 'parent_id', 'source', 'run_id']).where('product_id', 'in', [...below]).where('parent_id', 'in', [...above]).execute()
     : [];
-  const depths = distances(start, up, 'ancestors', above);
-  for (const [id, d] of distances(start, down, 'descendants', below)) depths.set(id, Math.min(d, depths.get(id) ?? d));
+  const depths = new Map(upward.depths);
+  for (const [id, d] of downward.depths) depths.set(id, Math.min(d, depths.get(id) ?? d));
   const seen = new Set<string>();
   const edges: LineageEdge[] = [];
   for (const r of [...up, ...down, ...across]) {
@@ -109,6 +94,7 @@ export async function lineageOf(db: Kysely<ProvenanceTables>, start: number, dir
 /** Whether making `productId` derive from `parents` would close a cycle: the parents' ancestry (or a parent itself) reaching it. */
 export async function derivationCycle(db: Kysely<ProvenanceTables>, productId: number, parents: readonly number[]): Promise<number | null> {
   if (parents.includes(productId)) return productId;
-  const descendants = new Set((await walk(db, productId, 'descendants', null)).map((e) => e.product_id));
+  const below = await db.selectFrom('provenance_closure').select('descendant_id').where('ancestor_id', '=', productId).where(sql<boolean>`descendant_id = ANY(${[...parents]}::int[])`).execute();
+  const descendants = new Set(below.map((r) => Number(r.descendant_id)));
   return parents.find((p) => descendants.has(p)) ?? null;
 }

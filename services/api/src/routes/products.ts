@@ -5,7 +5,7 @@ import { productDecider, type ProductCommand } from '@pz/domain';
 import type { PzApp } from '../http/app-types';
 import { optionsMetadata } from '../http/options-metadata';
 import { isProblem, readPage } from '../http/pagination';
-import { sendProblem } from '../http/problem';
+import { sendProblem, type Problem } from '../http/problem';
 import { storableId } from '../http/storable-id';
 import { PRODUCT_FILTERS, PRODUCT_ORDERING, PRODUCT_SEARCH_FIELDS, listProducts, parseProductListQuery } from '../queries/product-list';
 import { readListingChanges } from '../queries/listing-changes';
@@ -148,7 +148,7 @@ export async function productRoutes(app: PzApp): Promise<void> {
   });
 
   app.patch('/api/products/:id/', {
-    schema: { summary: 'Edit a product; status=1 publishes it (406 when required columns are not mapped). All parts are applied or none. Send If-Match: "<revision>" (its ETag) to refuse concurrent edits (412).', params: IdParams, body: PatchBody, response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 406: Detail, 409: Detail, 412: Detail } },
+    schema: { summary: 'Edit a product; status=1 publishes it (406 when required columns are not mapped). All parts are applied or none. Send If-Match: "<revision>" (its ETag) to refuse concurrent edits (412).', params: IdParams, body: PatchBody, response: { 200: ProductSchema, 400: Detail, 401: Detail, 403: Detail, 404: Detail, 406: Detail, 409: Detail, 412: Detail, 503: Detail } },
   }, async (request, reply) => {
     const caller = requireUser(request, reply);
     if (!caller) return reply;
@@ -173,8 +173,6 @@ export async function productRoutes(app: PzApp): Promise<void> {
     if (b.derived_from !== undefined) {
       const missing = await missingParents(caller, b.derived_from);
       if (missing.length) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: `derived_from names products that do not exist: ${missing.join(', ')}`, field: 'derived_from' });
-      const cycle = await derivationCycle(deps.provenance, row.id, b.derived_from);
-      if (cycle !== null) return sendProblem(reply, { code: 'VALIDATION_FAILED', message: cycle === row.id ? 'derived_from: a product cannot be derived from itself' : `derived_from: product ${cycle} is already derived (directly or through others) from product ${row.id}; declaring it a parent would make a cycle`, field: 'derived_from' });
       commands.push({ type: 'DeclareDerivation', caller: who, derivedFrom: b.derived_from });
     }
     if (b.release_year !== undefined) commands.push({ type: 'SetReleaseYear', caller: who, releaseYear: b.release_year });
@@ -186,7 +184,19 @@ export async function productRoutes(app: PzApp): Promise<void> {
     }
     // Every part is decided before anything is recorded, and recorded in one append: a refused
     // part (403, 406, 409) leaves the product as it was, and If-Match guards the whole request.
-    const result = await deps.bus.executeAll(productDecider, streamName('product', row.id), commands, commandContext(request, caller));
+    const record = () => deps.bus.executeAll(productDecider, streamName('product', row.id), commands, commandContext(request, caller));
+    const parents = b.derived_from;
+    // A declaration is checked for cycles and recorded under the lineage lock (the check reads the read model, so it must not interleave with another declaration's).
+    type Outcome = { readonly problem: Problem } | { readonly recorded: Awaited<ReturnType<typeof record>> };
+    const outcome: Outcome = parents === undefined ? { recorded: await record() } : await deps.lineageLock(async (): Promise<Outcome> => {
+      // The holders before this one waited for their declarations to be projected; should one have timed out, wait here for the head of the log.
+      if (!(await deps.projector.waitFor(await deps.store.headPosition(), 10_000))) return { problem: { code: 'CATCHING_UP', message: 'the provenance read model is catching up with the log; try again', field: 'derived_from' } };
+      const cycle = await derivationCycle(deps.provenance, row.id, parents);
+      if (cycle !== null) return { problem: { code: 'VALIDATION_FAILED', message: cycle === row.id ? 'derived_from: a product cannot be derived from itself' : `derived_from: product ${cycle} is already derived (directly or through others) from product ${row.id}; declaring it a parent would make a cycle`, field: 'derived_from' } };
+      return { recorded: await record() };
+    });
+    if ('problem' in outcome) return sendProblem(reply, outcome.problem);
+    const result = outcome.recorded;
     if (!result.ok) return sendProblem(reply, result.error);
     const updated = await findProductRow(db, row.id);
     if (!updated) throw new Error('product vanished');

@@ -6,6 +6,7 @@ import { streamName, type RecordedEvent } from '@pz/contracts';
 import { lineageView, provenanceGraph, type LineageDbs } from '../provenance/provenance-graph';
 import { provJson, type ProvJson } from '../provenance/prov-json';
 import { provN } from '../provenance/prov-n';
+import { provO } from '../provenance/prov-o';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { MAX_DEPTH, type Direction } from '../provenance/lineage-query';
 import { Detail } from './schemas';
@@ -102,5 +103,13 @@ export async function provenanceRoutes(app: PzApp): Promise<void> {
     const doc = await provDocument(request, reply);
     if (!doc) return reply;
     return sendText(reply.type('text/provenance-notation; charset=utf-8'), provN(doc));
+  });
+
+  app.get('/api/products/:id/provenance/prov-o/', {
+    schema: { summary: 'The same lineage in PROV-O, as Turtle (text/turtle)', params: IdParams, querystring: GraphQuery, response: { 400: Detail, 401: Detail, 404: Detail } },
+  }, async (request, reply) => {
+    const doc = await provDocument(request, reply);
+    if (!doc) return reply;
+    return sendText(reply.type('text/turtle; charset=utf-8'), provO(doc));
   });
 }
