@@ -308,7 +308,7 @@ export const MATRIX: Readonly<Record<string, readonly Case[]>> = (() => {
   // Provenance, history and time travel: the product lookup decides (a deleted product is the owner's and admins').
   // Any instant after the world was built: a far one, as a loaded machine may take minutes to build it.
   const now = () => encodeURIComponent('2999-01-01T00:00:00.000Z');
-  for (const sub of ['provenance', 'provenance/prov-json', 'provenance/prov-n', 'history', 'as-of']) {
+  for (const sub of ['provenance', 'provenance/prov-json', 'provenance/prov-n', 'provenance/prov-o', 'history', 'as-of']) {
     const query = sub === 'as-of' ? `?at=${now()}` : '';
     add(GET_HEAD, `/api/products/:id/${sub}`, simple('live product', SIGNED_IN, (w) => `${product(w)}${sub}/${query}`), simple('deleted product', DELETED_READ, (w) => `${deleted(w)}${sub}/${query}`));
   }
