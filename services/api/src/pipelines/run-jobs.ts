@@ -3,6 +3,7 @@ import { openJobQueue, startJobWorker, type ClaimedJob, type Job, type JobOutcom
 import { isFinished } from '@pz/domain';
 import type { AppDeps } from '../deps';
 import { executeRun, loadRun, recordFailure } from './execute-run';
+import { recoverInterruptedRequests } from './interrupted-requests';
 
 export const PIPELINE_JOB = 'pipeline-run';
 export const runSubject = (processId: number): string => `process:${processId}`;
@@ -69,7 +70,14 @@ export async function startPipelineJobs(deps: AppDeps, log: { error(details: obj
     const job = await queue.latest(PIPELINE_JOB, runSubject(processId));
     if (job?.state === 'failed') await recordFailure(deps, processId, 'WORKER_LOST', job.error ?? 'the worker running it stopped');
   };
-  // Runs nobody asks about are reconciled too: every lease period, the runs of the jobs that gave up lately.
+  const enqueue = async (processId: number) => {
+    const job = await queue.enqueue(PIPELINE_JOB, runSubject(processId), { processId }, { maxAttempts: deps.config.pipelineAttempts });
+    worker?.wake();
+    return job;
+  };
+  const latest = (processId: number) => queue.latest(PIPELINE_JOB, runSubject(processId));
+  // Runs nobody asks about are reconciled too: every lease period, the runs of the jobs that gave up
+  // lately, and the requests a crash interrupted (registered more than two lease periods ago).
   const sweeper = worker
     ? setInterval(() => {
       void (async () => {
@@ -78,6 +86,7 @@ export async function startPipelineJobs(deps: AppDeps, log: { error(details: obj
           const processId = processIdOf(job.payload);
           if (processId !== null) await reconcile(processId);
         }
+        await recoverInterruptedRequests(deps, { enqueue, latest }, new Date(Date.now() - 2 * deps.config.pipelineLeaseMs));
       })().catch((error: unknown) => log.error({ err: error }, 'pipeline reconcile'));
     }, deps.config.pipelineLeaseMs)
     : null;
@@ -85,12 +94,8 @@ export async function startPipelineJobs(deps: AppDeps, log: { error(details: obj
 
   return {
     queue,
-    async enqueue(processId) {
-      const job = await queue.enqueue(PIPELINE_JOB, runSubject(processId), { processId }, { maxAttempts: deps.config.pipelineAttempts });
-      worker?.wake();
-      return job;
-    },
-    latest: (processId) => queue.latest(PIPELINE_JOB, runSubject(processId)),
+    enqueue,
+    latest,
     reconcile,
     async stop() {
       if (sweeper) clearInterval(sweeper);
