@@ -94,7 +94,12 @@ export function createCommandBus(store: EventStore, options: CommandBusOptions):
           if (fingerprint !== undefined && fingerprint !== context.requestFingerprint) return err(keyReused());
           const ids = new Set(recorded.map((_e, index) => eventIdFor(context.commandId, streamName, index)));
           const mine = recorded.filter((e) => ids.has(e.id));
-          return ok({ events: mine.map((e) => ({ type: e.type, data: e.data }) as PzEvent), position: mine.at(-1)?.position ?? earlier.position, revision });
+          const position = mine.at(-1)?.position ?? earlier.position;
+          // Answered as done: the answer names where its events are, and the read models include them,
+          // as when they were written (a retry through another process after a crash reads its write).
+          context.written?.(position);
+          await options.waitForProjection(position);
+          return ok({ events: mine.map((e) => ({ type: e.type, data: e.data }) as PzEvent), position, revision });
         }
       }
       if (context.expectedRevision !== undefined && context.expectedRevision !== revision) return err(staleRevision(context.expectedRevision, revision));

@@ -200,6 +200,10 @@ for (const backend of testBackends()) {
       expect(first.status).toBe(201);
       expect(again.status).toBe(201);
       expect(again.body.id).toBe(first.body.id);
+      // The retry names where the write is, as the first answer did: a client reading through
+      // another process after a crash (it retried there) then sees its own write.
+      expect(first.headers['x-pz-position']).toMatch(/^\d+:\d+$/);
+      expect(again.headers['x-pz-position']).toBe(first.headers['x-pz-position']);
       expect((await call('GET', '/api/products/?display_name=Retried', alice.auth)).body.count).toBe(1);
       const otherKey = await call('POST', '/api/products/', alice.auth, { display_name: 'Retried', product_type: 'other' }, { 'idempotency-key': `retry-${backend.name}-0002` });
       expect(otherKey.body.id).not.toBe(first.body.id);
