@@ -3,25 +3,8 @@
 import { sql, type Kysely } from 'kysely';
 import type { ProvenanceTables } from '@pz/projections';
 
-export type Direction = 'ancestors' | 'descendants' | 'both';
-
-export interface LineageEdge {
-  /** The derived product. */
-  readonly productId: number;
-  /** The product it was derived from. */
-  readonly parentId: number;
-  readonly source: 'declared' | 'run';
-  readonly runId: string | null;
-}
-
-export interface Lineage {
-  /** Every product reached (the start excluded), with its shortest distance from the start. */
-  readonly depths: ReadonlyMap<number, number>;
-  readonly edges: readonly LineageEdge[];
-}
-
-/** Deepest walk answered: far beyond any real lineage, it bounds the work if a cycle ever slipped in. */
-export const MAX_DEPTH = 10_000;
+// Same answer shape as the query it is measured against.
+import { MAX_DEPTH, type Direction, type Lineage, type LineageEdge } from '../../services/api/src/provenance/lineage-query';
 
 interface EdgeRow {
   readonly product_id: number;
